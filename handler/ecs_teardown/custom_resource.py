@@ -1,0 +1,277 @@
+"""What Create, Update and Delete do, given a CloudFormation event and the runtime's parts (ECS, clock, sleep).
+
+app.py wires these to crhelper; tests and the local invoke give them fakes through `Runtime`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import identity
+from .ecs import EcsCallError, EcsGateway
+from .engine import Gateway, Outcome, Step, TeardownResult, run_teardown, summarize
+from .machine import ACTIVE, MISSING, ServiceSnapshot
+from .properties import ArnScope, PropertyError, TeardownRequest, parse_properties
+
+log = logging.getLogger(__name__)
+
+CONTINUATION_KEY = "EcsTeardownContinuation"
+MAX_GENERATIONS = 24  # 24 fresh invocations cover a 3600 s budget even with 3-minute Lambda timeouts
+LAMBDA_RESERVE_S = 45.0  # kept back from the Lambda's own end: the answer's PUT (worst ~36 s) and a hand-over
+RESOLVE_ATTEMPTS = 5
+ALLOWED_CLUSTERS_ENV = "ECS_TEARDOWN_ALLOWED_CLUSTERS"
+
+
+class TeardownError(Exception):
+    """The Delete ends FAILED; the message is the Reason, `result` feeds the metrics."""
+
+    def __init__(self, reason: str, result: TeardownResult | None = None) -> None:
+        super().__init__(reason)
+        self.result = result
+
+
+Continue = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Runtime:
+    """The outside world of the handler. Defaults are the real ones; tests and local runs pass their own."""
+
+    gateway_factory: Callable[[], Gateway] = EcsGateway
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    # Hands the event to a fresh invocation; None: built from the Lambda context (self-invoke) when needed.
+    continuation: Continue | None = None
+    allowed_clusters: str | None = None  # None: read ECS_TEARDOWN_ALLOWED_CLUSTERS (unset means any)
+    on_step: Callable[[Step], None] | None = None  # extra observer (the CLI's live view)
+    _gateway: Gateway | None = field(default=None, repr=False)
+
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            self._gateway = self.gateway_factory()
+        return self._gateway
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    continued: bool
+    result: TeardownResult | None = None
+    throttles: int = 0
+
+
+def scope_of(context: Any, event: dict[str, Any]) -> ArnScope | None:
+    """Partition, region and account the function acts in: its own ARN says, or else the ServiceToken."""
+    for arn in (
+        getattr(context, "invoked_function_arn", None),
+        (event.get("ResourceProperties") or {}).get("ServiceToken"),
+    ):
+        if isinstance(arn, str):
+            scope = ArnScope.from_arn(arn)
+            if scope is not None:
+                return scope
+    return None
+
+
+def check_allowed(request: TeardownRequest, allowed: str | None) -> None:
+    """The deployer's allow-list (names or ARNs, '*' for any) wins over whatever the stack author wrote."""
+    text = os.environ.get(ALLOWED_CLUSTERS_ENV, "*") if allowed is None else allowed
+    entries = {entry.strip().rsplit("/", 1)[-1] for entry in text.split(",") if entry.strip()}
+    if "*" in entries or request.cluster in entries:
+        return
+    names = ", ".join(sorted(entries)) or "none"
+    raise PropertyError(
+        f"Property Cluster: cluster {request.cluster!r} is not in this function's allowed clusters ({names}); "
+        f"services {', '.join(s.name for s in request.services)} were not touched. "
+        f"The deployer sets the list ({ALLOWED_CLUSTERS_ENV})"
+    )
+
+
+def _request(event: dict[str, Any], context: Any, runtime: Runtime) -> TeardownRequest:
+    request = parse_properties(event.get("ResourceProperties"), scope_of(context, event))
+    check_allowed(request, runtime.allowed_clusters)
+    return request
+
+
+def resolve(request: TeardownRequest, runtime: Runtime) -> list[ServiceSnapshot]:
+    """DescribeServices for every target; a missing cluster or service is an error that names it."""
+    gateway = runtime.gateway()
+    names = [ref.name for ref in request.services]
+    snapshots: dict[str, ServiceSnapshot] = {}
+    for attempt in range(RESOLVE_ATTEMPTS):
+        snapshots.update(gateway.describe(request.cluster, [n for n in names if n not in snapshots]))
+        if len(snapshots) == len(names):
+            break
+        runtime.sleep(min(8.0, 2.0**attempt))
+    unread = [n for n in names if n not in snapshots]
+    if unread:
+        raise PropertyError(
+            f"could not read services {', '.join(unread)} in cluster {request.cluster!r} "
+            "(ECS throttled or unavailable); try again"
+        )
+    problems = []
+    for name in names:
+        snapshot = snapshots[name]
+        if snapshot.missing_what == "cluster":
+            raise PropertyError(f"Property Cluster: cluster {request.cluster!r} was not found")
+        if snapshot.status == MISSING:
+            problems.append(f"service {name!r} was not found in cluster {request.cluster!r}")
+        elif snapshot.status != ACTIVE:
+            problems.append(f"service {name!r} in cluster {request.cluster!r} is {snapshot.status}, not ACTIVE")
+    if problems:
+        label = "Service" if len(names) == 1 else "Services"
+        raise PropertyError(f"Property {label}: " + "; ".join(problems))
+    return [snapshots[n] for n in names]
+
+
+def create_or_update(event: dict[str, Any], context: Any, runtime: Runtime) -> tuple[str, dict[str, str]]:
+    """Validate and resolve the targets. Returns the physical id and the answer's Data."""
+    request = _request(event, context, runtime)
+    try:
+        snapshots = resolve(request, runtime)
+    except EcsCallError as error:
+        raise PropertyError(str(error)) from error
+    arns = [s.arn for s in snapshots]
+    physical_id = identity.issue_id(request, arns)
+    data = {
+        "Cluster": request.cluster,
+        "ServiceCount": str(len(arns)),
+        "ServiceArns": ",".join(arns),
+        "ServiceNames": ",".join(ref.name for ref in request.services),
+    }
+    if len(arns) == 1:
+        data["ServiceArn"] = arns[0]
+    log.info("targets resolved", extra={"cluster": request.cluster, "services": len(arns), "physical_id": physical_id})
+    return physical_id, data
+
+
+def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteReport:
+    """Tear the services down, or answer SUCCESS at once for an id this handler never issued."""
+    physical_id = event.get("PhysicalResourceId")
+    issued = identity.parse_id(physical_id)
+    if issued is None:
+        log.info(
+            "physical id not issued by this handler (a failed Create?): nothing to delete",
+            extra={"physical_id": str(physical_id)[:200]},
+        )
+        return DeleteReport(continued=False)
+    request = _request(event, context, runtime)
+    if not issued.matches(request):
+        log.warning(
+            "physical id does not match the properties' services: nothing touched", extra={"physical_id": physical_id}
+        )
+        return DeleteReport(continued=False)
+
+    carried = event.get(CONTINUATION_KEY) or {}
+    now = runtime.clock()
+    started_at = float(carried.get("StartedAt", now))
+    generation = int(carried.get("Generation", 0))
+    budget_end = started_at + request.service_timeout_s - answer_margin_s(request.service_timeout_s)
+    lambda_end = now + _remaining_s(context) - LAMBDA_RESERVE_S
+    gateway = runtime.gateway()
+    throttles_before = gateway.throttles
+
+    def on_step(step: Step) -> None:
+        _log_step(step)
+        if runtime.on_step is not None:
+            runtime.on_step(step)
+
+    log.info(
+        "teardown round started",
+        extra={
+            "cluster": request.cluster,
+            "services": len(request.services),
+            "generation": generation,
+            "elapsed_s": round(now - started_at, 1),
+            "budget_left_s": round(budget_end - now, 1),
+        },
+    )
+    result = run_teardown(
+        request,
+        gateway,
+        started_at=started_at,
+        deadline=min(budget_end, lambda_end),
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        on_step=on_step,
+    )
+    throttles = gateway.throttles - throttles_before
+    if result.all_done:
+        log.info(
+            "teardown finished",
+            extra={
+                "cluster": request.cluster,
+                "elapsed_s": round(result.elapsed_s, 1),
+                "forced_deletes": result.forced_deletes,
+            },
+        )
+        return DeleteReport(continued=False, result=result, throttles=throttles)
+    if result.with_outcome(Outcome.FAILED):
+        raise TeardownError(summarize(result, budget_ran_out=False), result)
+    if runtime.clock() < budget_end and generation + 1 < MAX_GENERATIONS:
+        hand_over(event, context, runtime, started_at, generation + 1)
+        return DeleteReport(continued=True, result=result, throttles=throttles)
+    raise TeardownError(summarize(result, budget_ran_out=True), result)
+
+
+def answer_margin_s(service_timeout_s: int) -> float:
+    """How long before CloudFormation's own timeout the answer goes out: 10% of it, from 5 s to 60 s."""
+    return min(60.0, max(5.0, service_timeout_s * 0.1))
+
+
+def _remaining_s(context: Any) -> float:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return getter() / 1000.0 if callable(getter) else 900.0
+
+
+def hand_over(event: dict[str, Any], context: Any, runtime: Runtime, started_at: float, generation: int) -> None:
+    """Continue in a fresh invocation, carrying only what ECS cannot tell it: when the teardown started."""
+    follow_up = dict(event)
+    follow_up[CONTINUATION_KEY] = {"StartedAt": started_at, "Generation": generation}
+    continuation = runtime.continuation or SelfInvoke(getattr(context, "invoked_function_arn", ""))
+    try:
+        continuation(follow_up)
+    except Exception as error:  # any failure to hand over must still end in an answer
+        raise TeardownError(f"the teardown needed a fresh invocation and could not start one: {error}") from error
+    log.info("handed over to a fresh invocation", extra={"generation": generation})
+
+
+class SelfInvoke:
+    """Invokes this same function (same qualifier) asynchronously: no rule, no permission, nothing to clean up."""
+
+    def __init__(self, function_arn: str) -> None:
+        if not function_arn:
+            raise TeardownError("cannot continue: the Lambda context has no invoked_function_arn")
+        self.function_arn = function_arn
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        import boto3
+
+        client = boto3.client("lambda")
+        client.invoke(FunctionName=self.function_arn, InvocationType="Event", Payload=json.dumps(event).encode())
+
+
+def _log_step(step: Step) -> None:
+    snapshot = step.snapshot
+    log.info(
+        f"{step.service.name}: {step.phase.value}",
+        extra={
+            "cluster": step.service.cluster,
+            "ecs_service": step.service.name,
+            "phase": step.phase.value,
+            "action": step.kind.value,
+            "force": step.force,
+            "result": step.result,
+            "why": step.why,
+            "status": snapshot.status if snapshot else None,
+            "desired": snapshot.desired if snapshot else None,
+            "running": snapshot.running if snapshot else None,
+            "pending": snapshot.pending if snapshot else None,
+            "elapsed_s": round(step.elapsed_s, 1),
+        },
+    )

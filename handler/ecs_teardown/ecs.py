@@ -1,0 +1,213 @@
+"""The boto3 edge: batched DescribeServices, scale to zero, delete. ECS errors are translated where they enter.
+
+ServiceNotFound / ClusterNotFound / MISSING -> gone; throttling, 5xx and dropped connections -> try again later;
+anything else -> EcsCallError, whose message names the cluster, the service and the phase (it becomes the Reason).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from .machine import MISSING, REPLICA, ServiceSnapshot
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
+
+DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services per call
+
+_GONE_CODES = {"ServiceNotFoundException", "ClusterNotFoundException"}
+_TRANSIENT_CODES = {
+    "ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ServerException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalError",
+    "RequestTimeout",
+    "RequestTimeoutException",
+}
+_THROTTLE_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException"}
+# Refusals that pass once ECS has caught up with our own previous call.
+_RETRY_LATER_MESSAGES = ("deployments are active", "scaled above 0")
+
+
+class CallOutcome(enum.Enum):
+    ACCEPTED = "accepted"
+    GONE = "gone"  # the service or its cluster does not exist
+    NOT_ACTIVE = "not-active"  # ServiceNotActiveException: already being deleted
+    RETRY_LATER = "retry-later"  # throttled, 5xx, or a refusal that passes with time
+    NEEDS_FORCE = "needs-force"  # ECS refused in a way that only a forced delete gets past
+
+
+@dataclass(frozen=True)
+class CallResult:
+    outcome: CallOutcome
+    detail: str = ""  # ECS's words, for a refusal
+
+
+class EcsCallError(Exception):
+    """An ECS call failed in a way that waiting will not fix (access denied, invalid input)."""
+
+    def __init__(self, cluster: str, service: str, phase: str, detail: str) -> None:
+        where = f"service {service!r} in cluster {cluster!r}" if service else f"cluster {cluster!r}"
+        super().__init__(f"{phase} of {where} failed: {detail}")
+        self.cluster, self.service, self.phase, self.detail = cluster, service, phase, detail
+
+
+def make_ecs_client() -> ECSClient:
+    """An ECS client with bounded timeouts and botocore's standard retries (AWS_RETRY_MODE/AWS_MAX_ATTEMPTS win).
+
+    The endpoint is left to boto3, so AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL point it at an emulator.
+    """
+    import boto3
+    from botocore.config import Config
+
+    retries: dict[str, Any] = {}
+    if "AWS_RETRY_MODE" not in os.environ:
+        retries["mode"] = "standard"
+    if "AWS_MAX_ATTEMPTS" not in os.environ:
+        retries["total_max_attempts"] = 5
+    config = Config(connect_timeout=5, read_timeout=15, retries=retries or None)  # type: ignore[arg-type]
+    return boto3.client("ecs", config=config)
+
+
+def error_code(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return type(error).__name__
+
+
+def error_message(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Message", "")) or str(error)
+    return str(error)
+
+
+def is_transient(error: Exception) -> bool:
+    if isinstance(error, BotoConnectionError):
+        return True
+    if isinstance(error, ClientError):
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return error_code(error) in _TRANSIENT_CODES or status >= 500 or status == 429
+    return False
+
+
+def _snapshot(service: dict[str, Any]) -> ServiceSnapshot:
+    return ServiceSnapshot(
+        status=str(service.get("status", "")),
+        scheduling=str(service.get("schedulingStrategy") or REPLICA),
+        desired=int(service.get("desiredCount", 0)),
+        running=int(service.get("runningCount", 0)),
+        pending=int(service.get("pendingCount", 0)),
+        arn=str(service.get("serviceArn", "")),
+    )
+
+
+def _name_of(name_or_arn: str) -> str:
+    return name_or_arn.rsplit("/", 1)[-1]
+
+
+class EcsGateway:
+    """The three ECS operations a teardown needs, with errors already translated. Counts what it saw."""
+
+    def __init__(self, client: ECSClient | None = None) -> None:
+        self._client = client if client is not None else make_ecs_client()
+        self.calls: dict[str, int] = {}
+        self.throttles = 0
+        self._count_retried_throttles()
+
+    def _count_retried_throttles(self) -> None:
+        # botocore retries throttles silently; this hook sees each throttled attempt, so metrics tell the truth.
+        def on_needs_retry(response: Any = None, **_: Any) -> None:
+            parsed = response[1] if response else None
+            if isinstance(parsed, dict) and parsed.get("Error", {}).get("Code") in _THROTTLE_CODES:
+                self.throttles += 1
+
+        events = getattr(getattr(self._client, "meta", None), "events", None)
+        self._hooked = events is not None
+        if events is not None:
+            events.register("needs-retry.ecs", on_needs_retry)
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls[operation] = self.calls.get(operation, 0) + 1
+        result: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        return result
+
+    def describe(self, cluster: str, names: Sequence[str]) -> dict[str, ServiceSnapshot]:
+        """Snapshots by service name, in batches of 10. A name left out could not be read this time (transient)."""
+        snapshots: dict[str, ServiceSnapshot] = {}
+        for start in range(0, len(names), DESCRIBE_BATCH):
+            batch = list(names[start : start + DESCRIBE_BATCH])
+            try:
+                answer = self._call("describe_services", cluster=cluster, services=batch)
+            except (ClientError, BotoCoreError) as error:
+                if error_code(error) == "ClusterNotFoundException":
+                    snapshots.update({name: ServiceSnapshot(MISSING, missing_what="cluster") for name in batch})
+                    continue
+                if is_transient(error):
+                    self._note_transient(error)
+                    continue
+                raise EcsCallError(cluster, "", "DescribeServices", _explain(error)) from error
+            snapshots.update(self._read_batch(cluster, answer))
+        return snapshots
+
+    def _read_batch(self, cluster: str, answer: dict[str, Any]) -> Iterable[tuple[str, ServiceSnapshot]]:
+        for service in answer.get("services", []):
+            yield str(service.get("serviceName") or _name_of(str(service.get("serviceArn", "")))), _snapshot(service)
+        for failure in answer.get("failures", []):
+            name = _name_of(str(failure.get("arn", "")))
+            if failure.get("reason") == MISSING:
+                yield name, ServiceSnapshot(MISSING, missing_what="service")
+            else:
+                raise EcsCallError(
+                    cluster, name, "DescribeServices", f"{failure.get('reason')} {failure.get('detail', '')}".strip()
+                )
+
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+        return self._act("UpdateService", cluster, service, "update_service", desiredCount=0)
+
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
+        return self._act("DeleteService", cluster, service, "delete_service", force=force)
+
+    def _act(self, phase: str, cluster: str, service: str, operation: str, **kwargs: Any) -> CallResult:
+        try:
+            self._call(operation, cluster=cluster, service=service, **kwargs)
+        except (ClientError, BotoCoreError) as error:
+            code, message = error_code(error), error_message(error)
+            if code in _GONE_CODES:
+                return CallResult(CallOutcome.GONE, code)
+            if code == "ServiceNotActiveException":
+                return CallResult(CallOutcome.NOT_ACTIVE, message)
+            if is_transient(error):
+                self._note_transient(error)
+                return CallResult(CallOutcome.RETRY_LATER, f"{code}: {message}")
+            if code == "InvalidParameterException":
+                if any(words in message for words in _RETRY_LATER_MESSAGES):
+                    return CallResult(CallOutcome.RETRY_LATER, message)
+                if not kwargs.get("force"):
+                    return CallResult(CallOutcome.NEEDS_FORCE, message)
+            raise EcsCallError(cluster, service, phase, _explain(error)) from error
+        return CallResult(CallOutcome.ACCEPTED)
+
+    def _note_transient(self, error: Exception) -> None:
+        # With botocore's hook in place every throttled attempt is already counted, the last one included.
+        if not self._hooked and error_code(error) in _THROTTLE_CODES:
+            self.throttles += 1
+
+
+def _explain(error: Exception) -> str:
+    code, message = error_code(error), error_message(error)
+    hint = ""
+    if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
+        hint = " (the function's role lacks this permission for this cluster)"
+    return f"{code}: {message}{hint}"

@@ -1,0 +1,251 @@
+"""ResourceProperties (all strings, as CloudFormation sends them) -> a frozen, validated request.
+
+Every error names the property and what was wrong, because its message becomes the Reason that the stack's
+owner reads in the CloudFormation console.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_SERVICES = 50
+MAX_SERVICE_TIMEOUT_S = 3600
+DEFAULT_DRAIN_TIMEOUT_S = 300
+DEFAULT_CLUSTER = "default"
+
+_NAME = r"[A-Za-z0-9_-]{1,255}"
+_NAME_RE = re.compile(rf"^{_NAME}$")
+_PARTITION = r"aws(?:-[a-z]+)*"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
+_ACCOUNT = r"\d{12}"
+_CLUSTER_ARN_RE = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):cluster/(?P<name>{_NAME})$"
+)
+# Services have a long ARN format (service/CLUSTER/NAME) and, in older accounts, a short one (service/NAME).
+SERVICE_ARN_RE = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"service/(?:(?P<cluster>{_NAME})/)?(?P<name>{_NAME})$"
+)
+
+
+class PropertyError(ValueError):
+    """A ResourceProperties value is missing, unknown, of the wrong type or out of range."""
+
+
+class ForceMode(enum.Enum):
+    AUTO = "auto"  # force only when the drain timed out or a scale-down is impossible
+    ALWAYS = "always"  # delete with force at once
+    NEVER = "never"  # answer FAILED rather than force
+
+
+@dataclass(frozen=True)
+class ArnScope:
+    """Where this function acts: an ARN of another partition, region or account is refused."""
+
+    partition: str
+    region: str
+    account: str
+
+    @classmethod
+    def from_arn(cls, arn: str) -> ArnScope | None:
+        """Scope of any ARN (the function's own, a StackId); None when it is not an ARN."""
+        parts = arn.split(":")
+        if len(parts) < 6 or parts[0] != "arn" or not parts[1] or not parts[3] or not parts[4]:
+            return None
+        return cls(partition=parts[1], region=parts[3], account=parts[4])
+
+
+@dataclass(frozen=True, order=True)
+class ServiceRef:
+    """One target service, by cluster name and service name (the identity ECS uses in a region)."""
+
+    cluster: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.cluster}/{self.name}"
+
+
+@dataclass(frozen=True)
+class TeardownRequest:
+    cluster: str  # cluster name
+    services: tuple[ServiceRef, ...]
+    drain_timeout_s: int = DEFAULT_DRAIN_TIMEOUT_S
+    force: ForceMode = ForceMode.AUTO
+    wait_for_inactive: bool = True
+    service_timeout_s: int = MAX_SERVICE_TIMEOUT_S
+
+
+KNOWN_PROPERTIES = (
+    "ServiceToken",
+    "ServiceTimeout",
+    "Cluster",
+    "Service",
+    "Services",
+    "DrainTimeoutSeconds",
+    "ForceDelete",
+    "WaitForInactive",
+)
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it, cut short so a huge input cannot swamp the Reason."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_properties(properties: Any, scope: ArnScope | None = None) -> TeardownRequest:
+    """Validate ResourceProperties. `scope`, when known, is the partition/region/account the function acts in."""
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, Mapping):
+        raise PropertyError(f"ResourceProperties: expected an object, got {type(properties).__name__}")
+    for key in properties:
+        if key not in KNOWN_PROPERTIES:
+            hint = difflib.get_close_matches(str(key), KNOWN_PROPERTIES, n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            known = ", ".join(k for k in KNOWN_PROPERTIES if k != "ServiceToken")
+            raise PropertyError(f"Unknown property {_show(key)}{suggestion}. Known properties: {known}")
+
+    written = _service_list(properties)
+    labels = ["Service"] if "Service" in properties else [f"Services[{i}]" for i in range(len(written))]
+    cluster_given = properties.get("Cluster")
+    given_cluster = _cluster_name(cluster_given, scope) if cluster_given is not None else None
+    # ARN clusters are read first: with Cluster omitted, the services' own ARNs say which cluster it is.
+    written_refs = [_service_ref(label, text, scope) for label, text in zip(labels, written, strict=True)]
+    cluster = given_cluster or next((ref.cluster for ref in written_refs if ref.cluster), DEFAULT_CLUSTER)
+    services: list[ServiceRef] = []
+    for label, text, ref in zip(labels, written, written_refs, strict=True):
+        if ref.cluster and ref.cluster != cluster:
+            where = "Cluster is" if given_cluster else "the other services are in cluster"
+            raise PropertyError(
+                f"Property {label}: {_show(text)} is in cluster {ref.cluster!r}, but {where} {cluster!r}; "
+                "one resource tears down the services of one cluster"
+            )
+        services.append(ServiceRef(cluster, ref.name))
+    seen: set[ServiceRef] = set()
+    for label, ref in zip(labels, services, strict=True):
+        if ref in seen:
+            raise PropertyError(f"Property {label}: service {ref.name!r} is listed more than once")
+        seen.add(ref)
+
+    service_timeout = _whole_number(properties, "ServiceTimeout", MAX_SERVICE_TIMEOUT_S, 1, MAX_SERVICE_TIMEOUT_S)
+    return TeardownRequest(
+        cluster=cluster,
+        services=tuple(services),
+        drain_timeout_s=_whole_number(properties, "DrainTimeoutSeconds", DEFAULT_DRAIN_TIMEOUT_S, 0, 3600),
+        force=_force_mode(properties.get("ForceDelete")),
+        wait_for_inactive=_boolean(properties, "WaitForInactive", True),
+        service_timeout_s=service_timeout,
+    )
+
+
+def _service_list(properties: Mapping[str, Any]) -> list[str]:
+    has_one, has_many = "Service" in properties, "Services" in properties
+    if has_one and has_many:
+        raise PropertyError("Properties Service and Services: give exactly one of the two, not both")
+    if not has_one and not has_many:
+        raise PropertyError("Property Service (or Services): one of the two is required; neither was given")
+    if has_one:
+        value = properties["Service"]
+        if not isinstance(value, str):
+            raise PropertyError(f"Property Service: expected a service name or ARN, got {type(value).__name__}")
+        return [value]
+    values = properties["Services"]
+    if not isinstance(values, list):
+        raise PropertyError(f"Property Services: expected a list of service names or ARNs, got {_show(values)}")
+    if not values:
+        raise PropertyError("Property Services: the list is empty; give 1 to 50 service names or ARNs")
+    if len(values) > MAX_SERVICES:
+        raise PropertyError(f"Property Services: {len(values)} services given; at most {MAX_SERVICES} are allowed")
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise PropertyError(
+                f"Property Services[{index}]: expected a service name or ARN, got {type(value).__name__}"
+            )
+    return values
+
+
+def _check_scope(label: str, text: str, match: re.Match[str], scope: ArnScope | None) -> None:
+    if scope is None:
+        return
+    for part in ("partition", "region", "account"):
+        theirs, ours = match.group(part), getattr(scope, part)
+        if theirs != ours:
+            raise PropertyError(
+                f"Property {label}: {_show(text)} is in {part} {theirs!r}, "
+                f"but this function tears down services in {part} {ours!r} only"
+            )
+
+
+def _cluster_name(value: Any, scope: ArnScope | None) -> str:
+    if not isinstance(value, str):
+        raise PropertyError(f"Property Cluster: expected a cluster name or ARN, got {type(value).__name__}")
+    if _NAME_RE.match(value):
+        return value
+    match = _CLUSTER_ARN_RE.match(value)
+    if not match:
+        raise PropertyError(
+            f"Property Cluster: {_show(value)} is neither a cluster name (1-255 letters, digits, '-' or '_') "
+            "nor a cluster ARN (arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME)"
+        )
+    _check_scope("Cluster", value, match, scope)
+    return match.group("name")
+
+
+def _service_ref(label: str, value: str, scope: ArnScope | None) -> ServiceRef:
+    """A service as written; its cluster is '' when the text does not say (a name, or a short ARN)."""
+    if _NAME_RE.match(value):
+        return ServiceRef("", value)
+    match = SERVICE_ARN_RE.match(value)
+    if not match:
+        raise PropertyError(
+            f"Property {label}: {_show(value)} is neither a service name (1-255 letters, digits, '-' or '_') "
+            "nor a service ARN (arn:PARTITION:ecs:REGION:ACCOUNT:service/CLUSTER/NAME)"
+        )
+    _check_scope(label, value, match, scope)
+    return ServiceRef(match.group("cluster") or "", match.group("name"))
+
+
+def _whole_number(properties: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = properties.get(key)
+    if value is None:
+        return default
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not low <= number <= high:
+        raise PropertyError(
+            f"Property {key}: expected a whole number of seconds from {low} to {high}, got {_show(value)}"
+        )
+    return number
+
+
+def _boolean(properties: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = properties.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise PropertyError(f"Property {key}: expected 'true' or 'false', got {_show(value)}")
+
+
+def _force_mode(value: Any) -> ForceMode:
+    if value is None:
+        return ForceMode.AUTO
+    if isinstance(value, str):
+        for mode in ForceMode:
+            if value.strip().lower() == mode.value:
+                return mode
+    raise PropertyError(f"Property ForceDelete: expected 'auto', 'always' or 'never', got {_show(value)}")

@@ -1,0 +1,153 @@
+"""A safe answer to CloudFormation: host check, size cap, bounded retries, status checked, no URL in the logs.
+
+crhelper's own sender retries forever on a dead URL, takes any HTTP status as success and logs the presigned URL;
+this one replaces it (see cfn.py). The ResponseURL is a credential: only its host is ever logged.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import re
+import ssl
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 4096
+AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+ALLOW_LOCAL_ENV = "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL"
+_HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+
+
+class ResponseUrlError(ValueError):
+    """The ResponseURL is not one this handler may answer to."""
+
+
+def local_answers_allowed() -> bool:
+    return os.environ.get(ALLOW_LOCAL_ENV, "").strip().lower() == "true"
+
+
+def check_response_url(url: object, allow_local: bool | None = None) -> SplitResult:
+    """Accept only https to an AWS host (or, with the local opt-in, to 127.0.0.1 / localhost)."""
+    if allow_local is None:
+        allow_local = local_answers_allowed()
+    if not isinstance(url, str) or not url:
+        raise ResponseUrlError("the event has no ResponseURL")
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or ""), parts.port
+    except ValueError as error:
+        raise ResponseUrlError(f"the ResponseURL is malformed ({error})") from None
+    if parts.scheme != "https":
+        raise ResponseUrlError(f"the ResponseURL must use https, not {parts.scheme or 'no scheme'!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ResponseUrlError("the ResponseURL must not carry user information")
+    if allow_local and host in LOCAL_HOSTS:
+        return parts
+    is_aws = bool(_HOST_RE.match(host)) and any(
+        host.endswith(suffix) and len(host) > len(suffix) for suffix in AWS_HOST_SUFFIXES
+    )
+    if not is_aws:
+        shown = host[:80] or "(none)"
+        local = f"; local hosts need {ALLOW_LOCAL_ENV}=true" if host in LOCAL_HOSTS else ""
+        raise ResponseUrlError(f"refusing to answer to host {shown!r}: not an AWS host{local}")
+    if port not in (None, 443):
+        raise ResponseUrlError(f"refusing to answer to port {port} of {host!r}: AWS answers use 443")
+    return parts
+
+
+def fit_body(body: dict[str, Any]) -> bytes:
+    """Serialize the answer within CloudFormation's 4096 bytes: shorten the Reason first, then drop Data keys."""
+    body = dict(body)
+    encoded = json.dumps(body).encode()
+    if len(encoded) <= MAX_BODY_BYTES:
+        return encoded
+    reason = str(body.get("Reason", ""))
+    if reason:
+        excess = len(encoded) - MAX_BODY_BYTES
+        note = " ... (cut to fit CloudFormation's 4096-byte answer; the function's log has it all)"
+        keep = max(0, len(reason) - excess - len(note.encode()) - 8)
+        # Cut by characters until the encoded form fits (non-ASCII characters take several bytes).
+        while keep > 0:
+            body["Reason"] = reason[:keep] + note
+            encoded = json.dumps(body).encode()
+            if len(encoded) <= MAX_BODY_BYTES:
+                return encoded
+            keep = keep * 3 // 4
+        body["Reason"] = note.strip()
+        encoded = json.dumps(body).encode()
+    data = dict(body.get("Data") or {})
+    for key in sorted(data, key=lambda k: -len(json.dumps(data[k]))):
+        if len(encoded) <= MAX_BODY_BYTES:
+            break
+        del data[key]
+        body["Data"] = data
+        encoded = json.dumps(body).encode()
+    if len(encoded) > MAX_BODY_BYTES:
+        log.warning("answer is %d bytes even without Reason and Data; CloudFormation may refuse it", len(encoded))
+    return encoded
+
+
+def send_response(
+    url: str,
+    body: dict[str, Any],
+    *,
+    attempts: int = 4,
+    timeout_s: float = 8.0,
+    backoff_s: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+    allow_local: bool | None = None,
+) -> bool:
+    """PUT the answer; True once CloudFormation's endpoint answered 2xx. Never raises, never loops unbounded.
+
+    Worst case: attempts x timeout_s plus the backoffs (4 x 8 s + 3.5 s with the defaults).
+    """
+    try:
+        parts = check_response_url(url, allow_local)
+    except ResponseUrlError as error:
+        log.error("no answer sent to CloudFormation: %s", error)
+        return False
+    payload = fit_body(body)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    context = ssl.create_default_context()  # honours SSL_CERT_FILE, so a local run can trust its own CA
+    for attempt in range(1, attempts + 1):
+        try:
+            connection = http.client.HTTPSConnection(host, parts.port, timeout=timeout_s, context=context)
+            try:
+                connection.request(
+                    "PUT", target, body=payload, headers={"Content-Type": "", "Content-Length": str(len(payload))}
+                )
+                status = connection.getresponse().status
+            finally:
+                connection.close()
+        except (OSError, http.client.HTTPException) as error:
+            log.warning(
+                "answer to CloudFormation not delivered",
+                extra={"attempt": attempt, "attempts": attempts, "host": host, "error": type(error).__name__},
+            )
+        else:
+            if 200 <= status < 300:
+                log.info(
+                    "answer delivered to CloudFormation",
+                    extra={"attempt": attempt, "host": host, "http_status": status, "status": body.get("Status")},
+                )
+                return True
+            permanent = 400 <= status < 500 and status not in (408, 429)
+            log.warning(
+                "CloudFormation's endpoint refused the answer",
+                extra={"attempt": attempt, "attempts": attempts, "host": host, "http_status": status},
+            )
+            if permanent:  # an expired or altered presigned URL will not start working
+                return False
+        if attempt < attempts:
+            sleep(backoff_s * 2 ** (attempt - 1))
+    log.error("answer to CloudFormation not delivered after %d attempts", attempts, extra={"host": host})
+    return False
