@@ -135,7 +135,7 @@ class AnswerEndpoint:
         self._server.daemon_threads = True
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def _next_step(self) -> int | str | float:
         with self.arrived:
@@ -172,3 +172,29 @@ class AnswerEndpoint:
         self._server.shutdown()
         self._server.server_close()
         self._dir.cleanup()
+
+
+class ContinuationQueue:
+    """Stands in for the Lambda self-invoke outside Lambda: hand-overs queue here, and `run` plays them."""
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.pending.append(event)
+
+    def run(
+        self,
+        handler: Callable[[dict[str, Any], Any], Any],
+        event: dict[str, Any],
+        make_context: Callable[[], Any],
+        max_invocations: int = 50,
+    ) -> int:
+        """Invoke, then each hand-over in a fresh context, until none is left. Returns the invocation count."""
+        current = event
+        for invocation in range(1, max_invocations + 1):
+            handler(current, make_context())
+            if not self.pending:
+                return invocation
+            current = self.pending.pop(0)
+        raise RuntimeError(f"still handing over after {max_invocations} invocations")

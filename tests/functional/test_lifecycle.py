@@ -1,0 +1,317 @@
+"""lambda_handler fed the events/ files, against a fake ECS that plays real timelines on a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecs_teardown.local import AnswerEndpoint
+from support.driver import run_handler
+from support.fake_ecs import FakeClock, FakeEcs, FakeService, burst, throttle_fraction
+
+WEB_ARN = "arn:aws:ecs:us-east-1:123456789012:service/demo/web"
+
+
+@pytest.fixture
+def ecs() -> FakeEcs:
+    return FakeEcs(FakeClock())
+
+
+def operations(ecs: FakeEcs) -> list[str]:
+    return [op for _, op, _ in ecs.calls if op != "DescribeServices"]
+
+
+# --- Create and Update ------------------------------------------------------------------------------------------
+
+
+def test_create_answers_the_service_arn_and_data(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web"))
+    run = run_handler(monkeypatch, answers, event_for("create.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert run.answer["Data"]["ServiceArn"] == WEB_ARN
+    assert run.answer["Data"]["ServiceCount"] == "1"
+    assert operations(ecs) == [], "a Create only reads"
+
+
+def test_create_of_a_missing_service_fails_naming_it(monkeypatch, answers, event_for, ecs):
+    run = run_handler(monkeypatch, answers, event_for("create.json"), ecs)
+    assert run.answer["Status"] == "FAILED"
+    assert "'web'" in run.answer["Reason"] and "'demo'" in run.answer["Reason"]
+    assert run.answer["PhysicalResourceId"].startswith("ecs-teardown/failed-create/")
+
+
+def test_create_in_a_missing_cluster_fails_naming_the_cluster(monkeypatch, answers, event_for, ecs):
+    event = event_for("create.json", {"Cluster": "nope", "Service": "web"})
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "FAILED"
+    assert "Cluster" in run.answer["Reason"] and "'nope'" in run.answer["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("properties", "named"),
+    [
+        ({"Cluster": "demo"}, "Service"),
+        ({"Service": "web", "Services": ["api"]}, "Service"),
+        ({"Service": "web", "DrainTimeoutSeconds": "soon"}, "DrainTimeoutSeconds"),
+        ({"Service": "web", "ForceDelete": "maybe"}, "ForceDelete"),
+        ({"Service": "web", "WaitForInactive": "yes"}, "WaitForInactive"),
+        ({"Service": "web", "ServiceTimeout": "7200"}, "ServiceTimeout"),
+        ({"Service": "web", "Servcie": "x"}, "Servcie"),
+    ],
+)
+def test_bad_properties_fail_the_create_naming_the_property(monkeypatch, answers, event_for, ecs, properties, named):
+    ecs.add(FakeService("web"))
+    run = run_handler(monkeypatch, answers, event_for("create.json", properties), ecs)
+    assert run.answer["Status"] == "FAILED"
+    assert named in run.answer["Reason"]
+    assert ecs.calls == [], "bad input touches nothing, not even a read"
+
+
+def test_update_spelled_by_arn_keeps_the_physical_id(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web"))
+    run = run_handler(monkeypatch, answers, event_for("update.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert run.answer["PhysicalResourceId"] == WEB_ARN
+
+
+def test_update_to_another_service_is_a_replacement(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web"))
+    ecs.add(FakeService("api"))
+    run = run_handler(monkeypatch, answers, event_for("update-replace.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert run.answer["PhysicalResourceId"] == WEB_ARN.replace("/web", "/api")
+
+
+def test_failed_update_keeps_the_old_id(monkeypatch, answers, event_for, ecs):
+    event = event_for("update.json", {"Cluster": "demo", "Service": "missing"})
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "FAILED"
+    assert run.answer["PhysicalResourceId"] == WEB_ARN
+
+
+def test_several_services_get_a_stable_id(monkeypatch, answers, event_for, ecs):
+    for name in ("web", "api", "worker"):
+        ecs.add(FakeService(name))
+    first = run_handler(monkeypatch, answers, event_for("create-services.json"), ecs)
+    reordered = event_for("create-services.json", {"Cluster": "demo", "Services": ["worker", WEB_ARN, "api"]})
+    second = run_handler(monkeypatch, answers, reordered, ecs)
+    assert first.answer["Status"] == second.answer["Status"] == "SUCCESS"
+    assert first.answer["PhysicalResourceId"] == second.answer["PhysicalResourceId"]
+    assert first.answer["PhysicalResourceId"] == event_for("delete-services.json")["PhysicalResourceId"]
+    assert len(first.answer["PhysicalResourceId"]) <= 1024
+
+
+# --- Delete -----------------------------------------------------------------------------------------------------
+
+
+def test_delete_after_a_failed_create_touches_nothing(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("no-such-service"))
+    run = run_handler(monkeypatch, answers, event_for("delete-after-failed-create.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert ecs.calls == []
+
+
+def test_delete_scales_down_waits_for_tasks_then_deletes_and_waits_for_inactive(monkeypatch, answers, event_for, ecs):
+    web = ecs.add(FakeService("web", desired=3, tasks=3, task_stop_s=45, draining_s=20))
+    start = ecs.clock.now
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert operations(ecs) == ["UpdateService", "DeleteService"]
+    delete_call = next(kwargs for _, op, kwargs in ecs.calls if op == "DeleteService")
+    assert delete_call["force"] is False
+    assert web.deleted_at is not None and web.deleted_at >= start + 45, "deleted only once the tasks were gone"
+    inactive_at = web.deleted_at + web.draining_s
+    assert 0 <= ecs.clock.now - inactive_at <= 2.0, "the answer follows INACTIVE within 2 s"
+
+
+def test_delete_waits_through_draining_then_purge(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web", desired=1, tasks=1, task_stop_s=5, draining_s=90, purge_after_s=0))
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert ecs.count("DescribeServices") < 60, "polls slow down while nothing moves"
+
+
+def test_delete_retries_while_deployments_are_active(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web", task_stop_s=2, deployments_busy_s=12))
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    deletes = [kwargs for _, op, kwargs in ecs.calls if op == "DeleteService"]
+    assert len(deletes) >= 2, "the first DeleteService was refused and retried"
+    assert all(call["force"] is False for call in deletes)
+
+
+def test_daemon_is_deleted_without_a_desired_count(monkeypatch, answers, event_for, ecs):
+    agent = ecs.add(FakeService("agent", scheduling="DAEMON", desired=0, tasks=4, task_stop_s=10))
+    run = run_handler(monkeypatch, answers, event_for("delete-daemon.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert operations(ecs) == ["DeleteService"]
+    assert agent.forced is False
+
+
+def test_drain_timeout_forces_the_delete_in_auto(monkeypatch, answers, event_for, ecs):
+    event = event_for("delete.json", {"Cluster": "demo", "Service": "web", "DrainTimeoutSeconds": "60"})
+    web = ecs.add(FakeService("web", task_stop_s=600))
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert web.forced is True
+    assert 60 <= web.deleted_at - ecs.calls[0][0] <= 75
+
+
+def test_drain_timeout_with_force_never_fails_without_deleting(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Service": "web", "DrainTimeoutSeconds": "60", "ForceDelete": "never"}
+    ecs.add(FakeService("web", task_stop_s=600))
+    run = run_handler(monkeypatch, answers, event_for("delete.json", properties), ecs)
+    assert run.answer["Status"] == "FAILED"
+    assert "web" in run.answer["Reason"] and "never" in run.answer["Reason"]
+    assert "DeleteService" not in operations(ecs)
+
+
+def test_force_always_deletes_at_once(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Service": "web", "ForceDelete": "always"}
+    ecs.add(FakeService("web", task_stop_s=30))
+    run = run_handler(monkeypatch, answers, event_for("delete.json", properties), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert operations(ecs) == ["DeleteService"]
+    assert ecs.calls[1][2]["force"] is True
+
+
+def test_wait_for_inactive_false_answers_once_the_delete_is_accepted(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Service": "web", "WaitForInactive": "false"}
+    web = ecs.add(FakeService("web", task_stop_s=5, draining_s=600))
+    run = run_handler(monkeypatch, answers, event_for("delete.json", properties), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert web.status(ecs.clock.now) == "DRAINING"
+
+
+def test_already_gone_cluster_or_service_succeeds(monkeypatch, answers, event_for, ecs):
+    ecs.clusters.clear()
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert operations(ecs) == []
+
+
+def test_already_draining_is_only_waited_for(monkeypatch, answers, event_for, ecs):
+    web = ecs.add(FakeService("web", task_stop_s=0, draining_s=40))
+    web.deleted_at = web.stop_started_at = web.scaled_at = ecs.clock.now
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert operations(ecs) == []
+
+
+def test_throttling_burst_is_survived(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web", task_stop_s=10))
+    ecs.fault = burst("ThrottlingException", 6)
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+
+
+def test_throttling_storm_on_every_operation_is_survived(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web", task_stop_s=30, deployments_busy_s=5))
+    ecs.fault = throttle_fraction(0.3)
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+
+
+def test_server_errors_are_retried(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web", task_stop_s=10))
+    ecs.fault = burst("ServerException", 4, status=500)
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+
+
+def test_access_denied_fails_naming_cluster_service_and_phase(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web"))
+    ecs.fault = burst("AccessDeniedException", 1, operation="UpdateService", message="not authorized")
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "FAILED"
+    reason = run.answer["Reason"]
+    assert "UpdateService" in reason and "'web'" in reason and "'demo'" in reason
+
+
+def test_long_teardown_hands_over_and_keeps_its_start_time(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Service": "web", "DrainTimeoutSeconds": "120"}
+    web = ecs.add(FakeService("web", task_stop_s=400, draining_s=1300))
+    start = ecs.clock.now
+    run = run_handler(monkeypatch, answers, event_for("delete.json", properties), ecs, lambda_timeout_s=300)
+    assert run.answer["Status"] == "SUCCESS"
+    assert run.invocations >= 5, "a 28-minute teardown needs several 5-minute invocations"
+    assert web.forced, "the drain timeout counted from the first invocation, not from each hand-over"
+    assert 120 <= web.deleted_at - start <= 135
+    assert run.answers == 1
+
+
+def test_budget_running_out_fails_naming_each_unfinished_service(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Services": ["web", "api"], "ServiceTimeout": "300"}
+    ecs.add(FakeService("web", task_stop_s=5, draining_s=10_000))
+    ecs.add(FakeService("api", task_stop_s=5, draining_s=10))
+    event = event_for("delete-services.json", properties)
+    event["PhysicalResourceId"] = event["PhysicalResourceId"].replace("3-services", "2-services")
+    from ecs_teardown.identity import digest_of
+    from ecs_teardown.properties import ServiceRef
+
+    event["PhysicalResourceId"] = f"ecs-teardown/demo/2-services/{digest_of([ServiceRef('demo', 'web'), ServiceRef('demo', 'api')])}"
+    start = ecs.clock.now
+    run = run_handler(monkeypatch, answers, event, ecs, lambda_timeout_s=120)
+    assert run.answer["Status"] == "FAILED"
+    reason = run.answer["Reason"]
+    assert "web (draining" in reason and "api" not in reason.split("web (draining")[0].split(":")[-1]
+    assert "time budget" in reason
+    assert ecs.clock.now - start < 300, "answered before CloudFormation's own timeout"
+
+
+def test_several_services_proceed_concurrently_in_batches_of_ten(monkeypatch, answers, event_for, ecs):
+    names = [f"svc{i:02d}" for i in range(12)]
+    for index, name in enumerate(names):
+        ecs.add(FakeService(name, task_stop_s=30 + index * 5, draining_s=20))
+    from ecs_teardown.identity import digest_of
+    from ecs_teardown.properties import ServiceRef
+
+    event = event_for("delete-services.json", {"Cluster": "demo", "Services": names})
+    event["PhysicalResourceId"] = f"ecs-teardown/demo/12-services/{digest_of([ServiceRef('demo', n) for n in names])}"
+    start = ecs.clock.now
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    slowest = 30 + 11 * 5 + 20
+    assert ecs.clock.now - start <= slowest * 1.1 + 3
+    assert all(len(kwargs["services"]) <= 10 for _, op, kwargs in ecs.calls if op == "DescribeServices")
+    first_round = [kwargs for _, op, kwargs in ecs.calls if op == "DescribeServices"][:2]
+    assert [len(k["services"]) for k in first_round] == [10, 2]
+
+
+def test_allow_list_refuses_other_clusters_and_touches_nothing(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web"))
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs, allowed_clusters="prod,staging")
+    assert run.answer["Status"] == "FAILED"
+    assert "'demo'" in run.answer["Reason"] and "web" in run.answer["Reason"]
+    assert ecs.calls == []
+
+
+def test_delete_whose_id_does_not_match_its_properties_touches_nothing(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web"))
+    event = event_for("delete.json", PhysicalResourceId=WEB_ARN.replace("/web", "/other"))
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert ecs.calls == []
+
+
+def test_malformed_event_gets_a_failed_answer(monkeypatch, answers, event_for, ecs):
+    event = event_for("delete.json")
+    del event["LogicalResourceId"]
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "FAILED"
+    assert "LogicalResourceId" in run.answer["Reason"]
+    assert ecs.calls == []
+
+
+def test_non_aws_response_url_gets_no_answer_and_nothing_is_touched(monkeypatch, answers: AnswerEndpoint, event_for, ecs):
+    import app
+    from ecs_teardown.custom_resource import Runtime
+    from ecs_teardown.local import LocalContext
+
+    ecs.add(FakeService("web"))
+    monkeypatch.setattr(app, "runtime", Runtime(gateway_factory=lambda: __import__("ecs_teardown.ecs").ecs.EcsGateway(ecs)))
+    monkeypatch.delenv("ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL")
+    app.lambda_handler(event_for("delete.json"), LocalContext())
+    assert answers.requests == 0
+    assert ecs.calls == []
