@@ -7,6 +7,7 @@ response (the answer's PUT), cfn (crhelper, guarded), custom_resource (Create/Up
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -24,6 +25,9 @@ helper = GuardedCfnResource()
 copy_config_to_registered_loggers(source_logger=logger, include={"crhelper", "ecs_teardown"})
 for _handler in logger.handlers:
     _handler.addFilter(RedactingFilter())
+
+# Create, Update and hand-overs publish no metrics by design; Powertools would warn about each of them.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 runtime = Runtime()  # tests and the local invoke replace this with their own parts
 
@@ -116,3 +120,12 @@ def lambda_handler(event: Any, context: Any) -> None:
         return
     logger.info("request received", extra={"physical_id": str(fields.get("PhysicalResourceId", ""))[:300]})
     helper(event, context)
+
+
+if os.environ.get("ECS_TEARDOWN_TRACER", "").strip().lower() == "true":
+    # Opt-in X-Ray tracing: needs aws-xray-sdk in the function or a layer. Off by default, and then nothing of
+    # Powertools' Tracer or the X-Ray SDK is imported, so the cold start does not pay for it.
+    from aws_lambda_powertools import Tracer
+
+    tracer = Tracer()
+    lambda_handler = tracer.capture_lambda_handler(lambda_handler)

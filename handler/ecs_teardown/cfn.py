@@ -52,9 +52,10 @@ class RedactingFilter(logging.Filter):
 
 def guard_crhelper_logging() -> None:
     """crhelper's records: never below INFO (its DEBUG lines print the event), always redacted."""
+    level = max(logging.INFO, logging.getLogger("crhelper").getEffectiveLevel())
     for name in ("crhelper.resource_helper", "crhelper.utils", "crhelper.log_helper"):
         logger = logging.getLogger(name)
-        logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
+        logger.setLevel(level)
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(RedactingFilter())
 

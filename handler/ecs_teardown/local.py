@@ -65,9 +65,7 @@ def make_self_signed_cert(directory: str) -> tuple[str, str]:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=2))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -112,7 +110,7 @@ class AnswerEndpoint:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:  # noqa: N802 - the http.server API
+            def do_PUT(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 step = endpoint._next_step()
                 if isinstance(step, float):

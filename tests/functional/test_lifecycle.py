@@ -250,7 +250,9 @@ def test_budget_running_out_fails_naming_each_unfinished_service(monkeypatch, an
     from ecs_teardown.identity import digest_of
     from ecs_teardown.properties import ServiceRef
 
-    event["PhysicalResourceId"] = f"ecs-teardown/demo/2-services/{digest_of([ServiceRef('demo', 'web'), ServiceRef('demo', 'api')])}"
+    event["PhysicalResourceId"] = (
+        f"ecs-teardown/demo/2-services/{digest_of([ServiceRef('demo', 'web'), ServiceRef('demo', 'api')])}"
+    )
     start = ecs.clock.now
     run = run_handler(monkeypatch, answers, event, ecs, lambda_timeout_s=120)
     assert run.answer["Status"] == "FAILED"
@@ -304,13 +306,17 @@ def test_malformed_event_gets_a_failed_answer(monkeypatch, answers, event_for, e
     assert ecs.calls == []
 
 
-def test_non_aws_response_url_gets_no_answer_and_nothing_is_touched(monkeypatch, answers: AnswerEndpoint, event_for, ecs):
+def test_non_aws_response_url_gets_no_answer_and_nothing_is_touched(
+    monkeypatch, answers: AnswerEndpoint, event_for, ecs
+):
     import app
     from ecs_teardown.custom_resource import Runtime
     from ecs_teardown.local import LocalContext
 
     ecs.add(FakeService("web"))
-    monkeypatch.setattr(app, "runtime", Runtime(gateway_factory=lambda: __import__("ecs_teardown.ecs").ecs.EcsGateway(ecs)))
+    monkeypatch.setattr(
+        app, "runtime", Runtime(gateway_factory=lambda: __import__("ecs_teardown.ecs").ecs.EcsGateway(ecs))
+    )
     monkeypatch.delenv("ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL")
     app.lambda_handler(event_for("delete.json"), LocalContext())
     assert answers.requests == 0

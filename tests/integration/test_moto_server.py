@@ -1,0 +1,146 @@
+"""The real handler over real HTTP: boto3 (standard retries) against moto's server, answers to a local HTTPS
+recorder. moto gives the real API shapes and error codes; it has no timelines (services go INACTIVE at once)."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from ecs_teardown.custom_resource import Runtime
+from ecs_teardown.identity import digest_of
+from ecs_teardown.local import AnswerEndpoint, LocalContext
+from ecs_teardown.properties import ServiceRef
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def ecs(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", moto_url)
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))  # a clean account
+    client = boto3.client("ecs", endpoint_url=moto_url)
+    client.create_cluster(clusterName="demo")
+    client.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}]
+    )
+    return client
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    import app
+
+    # The real gateway, client and clock; only the waits between polls are shortened.
+    fresh = Runtime(sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
+    monkeypatch.setattr(app, "runtime", fresh)
+    return fresh
+
+
+def invoke(event: dict[str, Any], answers: AnswerEndpoint) -> dict[str, Any]:
+    import app
+
+    before = len(answers.answers)
+    app.lambda_handler(event, LocalContext())
+    received = answers.wait_for(before + 1)
+    assert len(received) == before + 1
+    return received[-1].body
+
+
+def create_service(ecs: Any, name: str, desired: int = 2, scheduling: str = "REPLICA") -> str:
+    service = ecs.create_service(
+        cluster="demo", serviceName=name, taskDefinition="web", desiredCount=desired, schedulingStrategy=scheduling
+    )
+    return str(service["service"]["serviceArn"])
+
+
+def status_of(ecs: Any, name: str) -> str:
+    answer = ecs.describe_services(cluster="demo", services=[name])
+    return str(answer["services"][0]["status"]) if answer["services"] else "MISSING"
+
+
+def test_create_then_delete_round_trip(ecs, runtime, answers, event_for):
+    arn = create_service(ecs, "web", desired=3)
+    created = invoke(event_for("create.json"), answers)
+    assert created["Status"] == "SUCCESS", created["Reason"]
+    assert created["PhysicalResourceId"] == arn
+    deleted = invoke(event_for("delete.json", PhysicalResourceId=created["PhysicalResourceId"]), answers)
+    assert deleted["Status"] == "SUCCESS", deleted["Reason"]
+    assert status_of(ecs, "web") == "INACTIVE"
+    calls = runtime.gateway().calls
+    assert calls["update_service"] == 1 and calls["delete_service"] == 1
+
+
+def test_create_of_a_missing_service_names_it(ecs, runtime, answers, event_for):
+    answer = invoke(event_for("create.json"), answers)
+    assert answer["Status"] == "FAILED"
+    assert "'web'" in answer["Reason"] and "not found" in answer["Reason"]
+
+
+def test_create_in_a_missing_cluster_names_it(ecs, runtime, answers, event_for):
+    answer = invoke(event_for("create.json", {"Cluster": "ghost", "Service": "web"}), answers)
+    assert answer["Status"] == "FAILED"
+    assert "'ghost'" in answer["Reason"]
+
+
+def test_daemon_is_deleted_without_a_scale_down(ecs, runtime, answers, event_for):
+    create_service(ecs, "agent", desired=0, scheduling="DAEMON")
+    answer = invoke(event_for("delete-daemon.json"), answers)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert status_of(ecs, "agent") == "INACTIVE"
+    assert "update_service" not in runtime.gateway().calls
+
+
+def test_delete_of_an_already_deleted_service_succeeds(ecs, runtime, answers, event_for):
+    create_service(ecs, "web", desired=0)
+    ecs.delete_service(cluster="demo", service="web")
+    answer = invoke(event_for("delete.json"), answers)
+    assert answer["Status"] == "SUCCESS"
+    assert "delete_service" not in runtime.gateway().calls
+
+
+def test_delete_after_the_cluster_is_gone_succeeds(ecs, runtime, answers, event_for):
+    ecs.delete_cluster(cluster="demo")
+    answer = invoke(event_for("delete.json"), answers)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+
+
+def test_twelve_services_in_one_resource(ecs, runtime, answers, event_for):
+    names = [f"svc{i:02d}" for i in range(12)]
+    for name in names:
+        create_service(ecs, name)
+    created = invoke(event_for("create-services.json", {"Cluster": "demo", "Services": names}), answers)
+    assert created["Status"] == "SUCCESS", created["Reason"]
+    assert (
+        created["PhysicalResourceId"]
+        == f"ecs-teardown/demo/12-services/{digest_of([ServiceRef('demo', n) for n in names])}"
+    )
+    event = event_for("delete-services.json", {"Cluster": "demo", "Services": names})
+    event["PhysicalResourceId"] = created["PhysicalResourceId"]
+    deleted = invoke(event, answers)
+    assert deleted["Status"] == "SUCCESS", deleted["Reason"]
+    assert {status_of(ecs, name) for name in names} == {"INACTIVE"}
+    assert runtime.gateway().calls["describe_services"] % 2 == 0, "12 services: 2 DescribeServices per round"
+
+
+def test_a_service_outside_the_request_is_never_touched(ecs, runtime, answers, event_for):
+    create_service(ecs, "web")
+    create_service(ecs, "bystander", desired=2)
+    answer = invoke(event_for("delete.json"), answers)
+    assert answer["Status"] == "SUCCESS"
+    bystander = ecs.describe_services(cluster="demo", services=["bystander"])["services"][0]
+    assert bystander["status"] == "ACTIVE" and bystander["desiredCount"] == 2
