@@ -59,10 +59,10 @@ def parse_id(physical_id: object) -> IssuedId | None:
     """The targets an id names, or None when this handler did not issue it (a failed Create's id, say)."""
     if not isinstance(physical_id, str) or len(physical_id.encode()) > MAX_ID_BYTES:
         return None
-    single = SERVICE_ARN_RE.match(physical_id)
+    single = SERVICE_ARN_RE.fullmatch(physical_id)
     if single:
         return IssuedId(cluster=single.group("cluster") or "", service=single.group("name"))
-    several = _MULTI_RE.match(physical_id)
+    several = _MULTI_RE.fullmatch(physical_id)
     if several:
         return IssuedId(cluster=several.group("cluster"), service="", digest=several.group("digest"))
     return None

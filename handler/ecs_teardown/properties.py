@@ -19,17 +19,20 @@ DEFAULT_DRAIN_TIMEOUT_S = 300
 DEFAULT_CLUSTER = "default"
 
 _NAME = r"[A-Za-z0-9_-]{1,255}"
-_NAME_RE = re.compile(rf"^{_NAME}$")
+_NAME_RE = re.compile(rf"{_NAME}", re.ASCII)
 _PARTITION = r"aws(?:-[a-z]+)*"
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
 _ACCOUNT = r"\d{12}"
+# Used with fullmatch(): `$` would let a trailing newline through, and re.ASCII keeps \d to 0-9.
 _CLUSTER_ARN_RE = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):cluster/(?P<name>{_NAME})$"
+    rf"arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):cluster/(?P<name>{_NAME})",
+    re.ASCII,
 )
 # Services have a long ARN format (service/CLUSTER/NAME) and, in older accounts, a short one (service/NAME).
 SERVICE_ARN_RE = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
-    rf"service/(?:(?P<cluster>{_NAME})/)?(?P<name>{_NAME})$"
+    rf"arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"service/(?:(?P<cluster>{_NAME})/)?(?P<name>{_NAME})",
+    re.ASCII,
 )
 
 
@@ -186,9 +189,9 @@ def _check_scope(label: str, text: str, match: re.Match[str], scope: ArnScope | 
 def _cluster_name(value: Any, scope: ArnScope | None) -> str:
     if not isinstance(value, str):
         raise PropertyError(f"Property Cluster: expected a cluster name or ARN, got {type(value).__name__}")
-    if _NAME_RE.match(value):
+    if _NAME_RE.fullmatch(value):
         return value
-    match = _CLUSTER_ARN_RE.match(value)
+    match = _CLUSTER_ARN_RE.fullmatch(value)
     if not match:
         raise PropertyError(
             f"Property Cluster: {_show(value)} is neither a cluster name (1-255 letters, digits, '-' or '_') "
@@ -200,9 +203,9 @@ def _cluster_name(value: Any, scope: ArnScope | None) -> str:
 
 def _service_ref(label: str, value: str, scope: ArnScope | None) -> ServiceRef:
     """A service as written; its cluster is '' when the text does not say (a name, or a short ARN)."""
-    if _NAME_RE.match(value):
+    if _NAME_RE.fullmatch(value):
         return ServiceRef("", value)
-    match = SERVICE_ARN_RE.match(value)
+    match = SERVICE_ARN_RE.fullmatch(value)
     if not match:
         raise PropertyError(
             f"Property {label}: {_show(value)} is neither a service name (1-255 letters, digits, '-' or '_') "
@@ -221,8 +224,8 @@ def _whole_number(properties: Mapping[str, Any], key: str, default: int, low: in
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        number = int(value.strip())  # at most 9 digits: never Python's 4300-digit conversion limit
     if number is None or not low <= number <= high:
         raise PropertyError(
             f"Property {key}: expected a whole number of seconds from {low} to {high}, got {_show(value)}"

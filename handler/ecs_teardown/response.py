@@ -63,33 +63,43 @@ def check_response_url(url: object, allow_local: bool | None = None) -> SplitRes
     return parts
 
 
+REASON_FLOOR_CHARS = 1000  # Data is dropped before a Reason is cut below this
+_CUT_NOTE = " ... (cut to fit CloudFormation's 4096-byte answer; the function's log has it all)"
+
+
+def _size(body: dict[str, Any]) -> int:
+    return len(json.dumps(body).encode())
+
+
+def _cut_reason(body: dict[str, Any], reason: str, floor: int) -> None:
+    """Set the longest beginning of `reason` (at least `floor` characters) that lets the body fit."""
+    if _size(body) <= MAX_BODY_BYTES or len(reason) <= floor:
+        return
+    low, high = floor, len(reason)  # JSON escapes make bytes per character vary (1 to 12): search, don't divide
+    while low < high:
+        middle = (low + high + 1) // 2
+        body["Reason"] = reason[:middle] + _CUT_NOTE
+        if _size(body) <= MAX_BODY_BYTES:
+            low = middle
+        else:
+            high = middle - 1
+    body["Reason"] = reason[:low] + _CUT_NOTE if low else _CUT_NOTE.strip()
+
+
 def fit_body(body: dict[str, Any]) -> bytes:
-    """Serialize the answer within CloudFormation's 4096 bytes: shorten the Reason first, then drop Data keys."""
+    """Serialize the answer within CloudFormation's 4096 bytes: cut a long Reason, then drop Data keys (largest
+    first), then cut the Reason further. Status and the ids are never touched."""
     body = dict(body)
-    encoded = json.dumps(body).encode()
-    if len(encoded) <= MAX_BODY_BYTES:
-        return encoded
     reason = str(body.get("Reason", ""))
-    if reason:
-        excess = len(encoded) - MAX_BODY_BYTES
-        note = " ... (cut to fit CloudFormation's 4096-byte answer; the function's log has it all)"
-        keep = max(0, len(reason) - excess - len(note.encode()) - 8)
-        # Cut by characters until the encoded form fits (non-ASCII characters take several bytes).
-        while keep > 0:
-            body["Reason"] = reason[:keep] + note
-            encoded = json.dumps(body).encode()
-            if len(encoded) <= MAX_BODY_BYTES:
-                return encoded
-            keep = keep * 3 // 4
-        body["Reason"] = note.strip()
-        encoded = json.dumps(body).encode()
+    _cut_reason(body, reason, floor=min(len(reason), REASON_FLOOR_CHARS))
     data = dict(body.get("Data") or {})
     for key in sorted(data, key=lambda k: -len(json.dumps(data[k]))):
-        if len(encoded) <= MAX_BODY_BYTES:
+        if _size(body) <= MAX_BODY_BYTES:
             break
         del data[key]
         body["Data"] = data
-        encoded = json.dumps(body).encode()
+    _cut_reason(body, reason, floor=0)
+    encoded = json.dumps(body).encode()
     if len(encoded) > MAX_BODY_BYTES:
         log.warning("answer is %d bytes even without Reason and Data; CloudFormation may refuse it", len(encoded))
     return encoded

@@ -1,0 +1,416 @@
+"""The answer to CloudFormation: which URLs we answer to, the 4096-byte cap, and no network on a refused URL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from ecs_teardown import response
+from ecs_teardown.response import (
+    ALLOW_LOCAL_ENV,
+    MAX_BODY_BYTES,
+    ResponseUrlError,
+    check_response_url,
+    fit_body,
+    send_response,
+)
+
+SIGNATURE = "f00dfeedc0ffee0123456789abcdef0123456789abcdef0123456789abcdef01"
+QUERY = (
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20250101%2Fus-east-1%2Fs3%2Faws4_request"
+    f"&X-Amz-Date=20250101T000000Z&X-Amz-Expires=7200&X-Amz-SignedHeaders=host&X-Amz-Signature={SIGNATURE}"
+)
+PATH = "/arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/s/1%7CRes%7Creq-1"
+
+
+def url(host: str, scheme: str = "https") -> str:
+    return f"{scheme}://{host}{PATH}?{QUERY}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# check_response_url
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "s3.amazonaws.com",
+        "cloudformation-custom-resource-response-useast1.s3.amazonaws.com",
+        "cloudformation-custom-resource-response-uswest2.s3.us-west-2.amazonaws.com",
+        "cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn",
+        "s3.cn-northwest-1.amazonaws.com.cn",
+        "S3.AmazonAWS.com",
+        "s3.amazonaws.com:443",
+    ],
+)
+def test_accepts_https_to_aws_hosts(host: str) -> None:
+    parts = check_response_url(url(host), allow_local=False)
+    assert parts.scheme == "https"
+    assert parts.hostname == host.split(":")[0].lower()
+    assert parts.query == QUERY  # the query (the signature) is kept for the PUT itself
+
+
+REFUSED = [
+    pytest.param(url("s3.amazonaws.com", "http"), "https", id="http"),
+    pytest.param(url("s3.amazonaws.com", "ftp"), "https", id="ftp"),
+    pytest.param(f"s3.amazonaws.com{PATH}?{QUERY}", "https", id="no-scheme"),
+    pytest.param(url("amazonaws.com.evil.example"), "not an AWS host", id="suffix-look-alike"),
+    pytest.param(url("evil-amazonaws.com"), "not an AWS host", id="dash-look-alike"),
+    pytest.param(url("evilamazonaws.com"), "not an AWS host", id="glued-look-alike"),
+    pytest.param(url("amazonaws.com"), "not an AWS host", id="bare-amazonaws"),
+    pytest.param(url("amazonaws.com.cn"), "not an AWS host", id="bare-amazonaws-cn"),
+    pytest.param(url(".amazonaws.com"), "", id="empty-label"),
+    pytest.param(url("s3.amazonaws.com.evil.example"), "not an AWS host", id="aws-then-evil"),
+    pytest.param(url("s3.amazonaws.co"), "not an AWS host", id="co"),
+    pytest.param(url("s3_x.amazonaws.com"), "not an AWS host", id="underscore"),
+    pytest.param(url("s3.amazonaws.com@evil.example"), "user information", id="userinfo"),
+    pytest.param(url("user:pass@s3.amazonaws.com"), "user information", id="userinfo-on-aws"),
+    pytest.param(url("evil.example#@s3.amazonaws.com"), "not an AWS host", id="fragment-trick"),
+    pytest.param(url("s3.amazonaws.com\\@evil.example"), "", id="backslash-trick"),
+    pytest.param(url("s3.amazonaws.com:8443"), "port 8443", id="port-8443"),
+    pytest.param(url("s3.amazonaws.com:80"), "port 80", id="port-80"),
+    pytest.param(url("s3.amazonaws.com:0"), "port 0", id="port-0"),
+    pytest.param(url("s3.amazonaws.com:99999"), "malformed", id="port-out-of-range"),
+    pytest.param(url("s3.amazonaws.com:abc"), "malformed", id="port-not-a-number"),
+    pytest.param(url("169.254.169.254"), "not an AWS host", id="imds"),
+    pytest.param(url("169.254.170.2"), "not an AWS host", id="ecs-metadata"),
+    pytest.param(url("10.0.0.1"), "not an AWS host", id="private-10"),
+    pytest.param(url("172.16.5.4"), "not an AWS host", id="private-172"),
+    pytest.param(url("192.168.1.1"), "not an AWS host", id="private-192"),
+    pytest.param(url("[::1]"), "not an AWS host", id="ipv6-loopback"),
+    pytest.param(url("[fd00::1]"), "not an AWS host", id="ipv6-private"),
+    pytest.param(url("[::1"), "malformed", id="ipv6-broken"),
+    pytest.param(url("127.0.0.1"), ALLOW_LOCAL_ENV, id="loopback"),
+    pytest.param(url("localhost"), ALLOW_LOCAL_ENV, id="localhost"),
+    pytest.param(url("localhost:8443"), ALLOW_LOCAL_ENV, id="localhost-port"),
+    pytest.param(url("0.0.0.0"), "not an AWS host", id="zeros"),
+    pytest.param(url("s3.amazonaws.com%2eevil.example"), "not an AWS host", id="percent-dot"),
+    pytest.param(url(""), "not an AWS host", id="no-host"),
+    pytest.param("", "no ResponseURL", id="empty"),
+]
+
+
+@pytest.mark.parametrize(("target", "words"), REFUSED)
+def test_refuses(target: str, words: str) -> None:
+    with pytest.raises(ResponseUrlError) as caught:
+        check_response_url(target, allow_local=False)
+    message = str(caught.value)
+    assert words in message
+    assert SIGNATURE not in message
+    assert "X-Amz-Signature" not in message
+    assert "X-Amz-Credential" not in message
+
+
+@pytest.mark.parametrize("value", [None, 42, b"https://s3.amazonaws.com/", ["https://s3.amazonaws.com/"]])
+def test_refuses_non_strings(value: object) -> None:
+    with pytest.raises(ResponseUrlError, match="no ResponseURL"):
+        check_response_url(value, allow_local=False)
+
+
+def test_error_is_a_value_error() -> None:
+    assert issubclass(ResponseUrlError, ValueError)
+
+
+def test_refused_host_is_shown_cut_short() -> None:
+    host = "a" * 300 + ".example"
+    with pytest.raises(ResponseUrlError) as caught:
+        check_response_url(url(host), allow_local=False)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "localhost:8443", "127.0.0.1:4443", "s3.amazonaws.com"])
+def test_local_hosts_accepted_with_the_opt_in(host: str) -> None:
+    parts = check_response_url(url(host), allow_local=True)
+    assert parts.hostname == host.split(":")[0]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        url("127.0.0.1", "http"),
+        url("localhost", "http"),
+        url("10.0.0.1"),
+        url("169.254.169.254"),
+        url("127.0.0.2"),
+        url("localhost.evil.example"),
+        url("user@localhost"),
+    ],
+)
+def test_local_opt_in_opens_only_loopback_over_https(target: str) -> None:
+    with pytest.raises(ResponseUrlError):
+        check_response_url(target, allow_local=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"), [("true", True), ("TRUE", True), (" true ", True), ("1", False), ("", False)]
+)
+def test_local_opt_in_from_environment(monkeypatch: pytest.MonkeyPatch, value: str, allowed: bool) -> None:
+    monkeypatch.setenv(ALLOW_LOCAL_ENV, value)
+    if allowed:
+        assert check_response_url(url("127.0.0.1")).hostname == "127.0.0.1"
+    else:
+        with pytest.raises(ResponseUrlError):
+            check_response_url(url("127.0.0.1"))
+
+
+def test_local_opt_in_absent_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ALLOW_LOCAL_ENV, raising=False)
+    with pytest.raises(ResponseUrlError):
+        check_response_url(url("localhost"))
+    assert check_response_url(url("s3.amazonaws.com")).hostname == "s3.amazonaws.com"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# fit_body
+# ---------------------------------------------------------------------------------------------------------------
+
+PHYSICAL_ID = "arn:aws:ecs:us-east-1:123456789012:service/prod/web"
+REQUEST_ID = "8f3a1e52-7c5f-4f7e-9d1b-0c1b2f3e4d5a"
+
+
+def body(reason: str = "", data: dict[str, Any] | None = None, status: str = "FAILED") -> dict[str, Any]:
+    return {
+        "Status": status,
+        "PhysicalResourceId": PHYSICAL_ID,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "RequestId": REQUEST_ID,
+        "LogicalResourceId": "Teardown",
+        "Reason": reason,
+        "Data": data if data is not None else {},
+        "NoEcho": False,
+    }
+
+
+def assert_fits_and_keeps_identity(encoded: bytes, original: dict[str, Any]) -> dict[str, Any]:
+    assert isinstance(encoded, bytes)
+    assert len(encoded) <= MAX_BODY_BYTES
+    answer: dict[str, Any] = json.loads(encoded)
+    for key in ("Status", "PhysicalResourceId", "StackId", "RequestId", "LogicalResourceId"):
+        assert answer[key] == original[key]
+    return answer
+
+
+def test_small_body_is_unchanged() -> None:
+    original = body("boom", {"ServiceArn": PHYSICAL_ID})
+    assert json.loads(fit_body(original)) == original
+
+
+def test_fit_body_does_not_mutate_its_argument() -> None:
+    original = body("x" * 10_000, {f"k{i}": "v" * 100 for i in range(60)})
+    copy = json.loads(json.dumps(original))
+    fit_body(original)
+    assert original == copy
+
+
+HUGE_REASONS = [
+    pytest.param("x" * 100_000, id="ascii"),
+    pytest.param("failure: " * 20_000, id="ascii-words"),
+    pytest.param("é" * 50_000, id="latin-1"),
+    pytest.param("失败" * 20_000, id="cjk"),
+    pytest.param("😀" * 20_000, id="emoji"),
+    pytest.param('"\\' * 20_000, id="escaped-ascii"),
+    pytest.param("\n\t" * 20_000, id="control"),
+    pytest.param("a" * 3000 + "é" * 3000, id="ascii-then-unicode"),
+    pytest.param("é" * 700, id="just-over-in-unicode"),
+]
+
+
+@pytest.mark.parametrize("reason", HUGE_REASONS)
+def test_huge_reason_fits(reason: str) -> None:
+    original = body(reason)
+    answer = assert_fits_and_keeps_identity(fit_body(original), original)
+    assert answer["Reason"]  # FAILED needs a Reason
+    assert "cut to fit" in answer["Reason"]
+
+
+@pytest.mark.parametrize("reason", HUGE_REASONS)
+def test_huge_reason_keeps_its_beginning(reason: str) -> None:
+    """The cut Reason still says what went wrong: it starts with the start of the original."""
+    original = body(reason)
+    answer = json.loads(fit_body(original))
+    assert answer["Reason"].startswith(reason[:50]), answer["Reason"][:120]
+
+
+def test_huge_ascii_reason_keeps_most_of_the_room() -> None:
+    encoded = fit_body(body("x" * 100_000))
+    assert len(encoded) > MAX_BODY_BYTES - 300
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({f"Key{i}": "v" * 200 for i in range(100)}, id="many-keys"),
+        pytest.param({"Big": "b" * 20_000, "ServiceArn": PHYSICAL_ID}, id="one-big-value"),
+        pytest.param({"Big": "é" * 5_000, "Small": "s"}, id="unicode-value"),
+        pytest.param({f"K{i}": "😀" * 50 for i in range(40)}, id="many-unicode"),
+    ],
+)
+def test_huge_data_fits(data: dict[str, Any]) -> None:
+    original = body("boom", data, status="SUCCESS")
+    answer = assert_fits_and_keeps_identity(fit_body(original), original)
+    assert set(answer["Data"]) <= set(data)
+    assert set(answer["Data"]) != set(data)
+    for key, value in answer["Data"].items():
+        assert value == data[key]  # kept keys are kept whole
+
+
+def test_data_drops_the_biggest_keys_first() -> None:
+    data = {"Big": "b" * 20_000, "ServiceArn": PHYSICAL_ID}
+    answer = json.loads(fit_body(body("", data, status="SUCCESS")))
+    assert answer["Data"] == {"ServiceArn": PHYSICAL_ID}
+
+
+def test_huge_reason_and_huge_data_fit() -> None:
+    original = body("r" * 50_000, {f"Key{i}": "v" * 500 for i in range(50)})
+    assert_fits_and_keeps_identity(fit_body(original), original)
+
+
+def test_reason_is_cut_before_data() -> None:
+    data = {"ServiceArn": PHYSICAL_ID, "Cluster": "prod"}
+    original = body("r" * 10_000, data)
+    answer = assert_fits_and_keeps_identity(fit_body(original), original)
+    assert answer["Data"] == data
+    assert answer["Reason"].startswith("rrrr")
+
+
+def test_reason_and_data_both_cut_when_data_alone_is_over() -> None:
+    data = {"Big": "b" * 3000, "Small": "s"}
+    original = body("r" * 3000, data)
+    answer = assert_fits_and_keeps_identity(fit_body(original), original)
+    assert "Small" in answer["Data"]
+
+
+def test_short_reason_survives_when_only_data_is_too_big() -> None:
+    """Cutting a 20-character Reason cannot make room; it must not be replaced by the 'cut' note."""
+    reason = "service web: boom 42"
+    original = body(reason, {"Big": "b" * 20_000, "ServiceArn": PHYSICAL_ID})
+    answer = assert_fits_and_keeps_identity(fit_body(original), original)
+    assert answer["Reason"] == reason
+    assert answer["Data"] == {"ServiceArn": PHYSICAL_ID}
+
+
+def test_body_without_data_and_huge_physical_id_is_still_returned(caplog: pytest.LogCaptureFixture) -> None:
+    original = body("boom")
+    original["PhysicalResourceId"] = "p" * 5000
+    with caplog.at_level(logging.WARNING, logger=response.__name__):
+        encoded = fit_body(original)
+    assert json.loads(encoded)["PhysicalResourceId"] == "p" * 5000
+    assert "CloudFormation may refuse it" in caplog.text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# send_response
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class NoConnection:
+    made = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        NoConnection.made += 1
+        raise AssertionError("no connection may be opened")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        url("s3.amazonaws.com", "http"),
+        url("evil.example"),
+        url("s3.amazonaws.com@evil.example"),
+        url("169.254.169.254"),
+        url("127.0.0.1"),
+        url("s3.amazonaws.com:8443"),
+        "",
+    ],
+)
+def test_send_to_refused_url_returns_false_without_network(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, target: str
+) -> None:
+    monkeypatch.delenv(ALLOW_LOCAL_ENV, raising=False)
+    monkeypatch.setattr(response.http.client, "HTTPSConnection", NoConnection)
+    NoConnection.made = 0
+    sleeps: list[float] = []
+    with caplog.at_level(logging.DEBUG):
+        delivered = send_response(target, body("boom"), sleep=sleeps.append)
+    assert delivered is False
+    assert NoConnection.made == 0
+    assert sleeps == []
+    assert "no answer sent" in caplog.text
+    assert SIGNATURE not in caplog.text
+
+
+class FakeConnection:
+    """Plays back HTTP statuses (or raises OSError for None); records what was sent."""
+
+    statuses: list[int | None] = []
+    sent: list[dict[str, Any]] = []
+
+    def __init__(self, host: str, port: int | None, timeout: float, context: Any) -> None:
+        self.host, self.port = host, port
+
+    def request(self, method: str, target: str, body: bytes, headers: dict[str, str]) -> None:
+        FakeConnection.sent.append({"method": method, "host": self.host, "target": target, "body": body, **headers})
+        self.status = FakeConnection.statuses.pop(0)
+        if self.status is None:
+            raise OSError("connection reset")
+
+    def getresponse(self) -> Any:
+        return type("Response", (), {"status": self.status})()
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_https(monkeypatch: pytest.MonkeyPatch) -> type[FakeConnection]:
+    FakeConnection.statuses, FakeConnection.sent = [], []
+    monkeypatch.setattr(response.http.client, "HTTPSConnection", FakeConnection)
+    return FakeConnection
+
+
+@pytest.mark.parametrize(
+    ("statuses", "delivered", "attempts", "sleeps"),
+    [
+        ([200], True, 1, []),
+        ([204], True, 1, []),
+        ([500, 200], True, 2, [0.5]),
+        ([None, None, 200], True, 3, [0.5, 1.0]),
+        ([429, 408, 503, 200], True, 4, [0.5, 1.0, 2.0]),
+        ([403], False, 1, []),
+        ([404], False, 1, []),
+        ([500, 500, 500, 500], False, 4, [0.5, 1.0, 2.0]),
+        ([None, None, None, None], False, 4, [0.5, 1.0, 2.0]),
+    ],
+)
+def test_send_is_bounded_and_checks_the_status(
+    fake_https: type[FakeConnection],
+    caplog: pytest.LogCaptureFixture,
+    statuses: list[int | None],
+    delivered: bool,
+    attempts: int,
+    sleeps: list[float],
+) -> None:
+    fake_https.statuses = list(statuses)
+    slept: list[float] = []
+    with caplog.at_level(logging.DEBUG):
+        result = send_response(url("s3.amazonaws.com"), body("boom"), sleep=slept.append, allow_local=False)
+    assert result is delivered
+    assert len(fake_https.sent) == attempts
+    assert slept == sleeps
+    assert SIGNATURE not in caplog.text
+
+
+def test_send_puts_the_fitted_body_to_the_presigned_path(fake_https: type[FakeConnection]) -> None:
+    fake_https.statuses = [200]
+    assert send_response(url("s3.amazonaws.com"), body("x" * 50_000), sleep=lambda _: None, allow_local=False)
+    (sent,) = fake_https.sent
+    assert sent["method"] == "PUT"
+    assert sent["host"] == "s3.amazonaws.com"
+    assert sent["target"] == f"{PATH}?{QUERY}"
+    assert sent["Content-Type"] == ""
+    assert len(sent["body"]) <= MAX_BODY_BYTES
+    assert sent["Content-Length"] == str(len(sent["body"]))
