@@ -67,7 +67,7 @@ def _record_metrics(report: DeleteReport, succeeded: bool) -> None:
         return
     metrics.add_metric(name="TeardownDuration", unit=MetricUnit.Seconds, value=round(result.elapsed_s, 3))
     metrics.add_metric(name="ForcedDeletes", unit=MetricUnit.Count, value=result.forced_deletes)
-    metrics.add_metric(name="TeardownSucceeded" if succeeded else "TeardownError", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="TeardownSucceeded" if succeeded else "TeardownFailed", unit=MetricUnit.Count, value=1)
 
 
 def _malformed(event: Any) -> str:

@@ -244,16 +244,18 @@ def hand_over(event: dict[str, Any], context: Any, runtime: Runtime, started_at:
 class SelfInvoke:
     """Invokes this same function (same qualifier) asynchronously: no rule, no permission, nothing to clean up."""
 
-    def __init__(self, function_arn: str) -> None:
+    def __init__(self, function_arn: str, client: Any = None) -> None:
         if not function_arn:
             raise TeardownError("cannot continue: the Lambda context has no invoked_function_arn")
         self.function_arn = function_arn
+        self._client = client
 
     def __call__(self, event: dict[str, Any]) -> None:
-        import boto3
+        if self._client is None:
+            import boto3  # only a hand-over pays for a Lambda client
 
-        client = boto3.client("lambda")
-        client.invoke(FunctionName=self.function_arn, InvocationType="Event", Payload=json.dumps(event).encode())
+            self._client = boto3.client("lambda")
+        self._client.invoke(FunctionName=self.function_arn, InvocationType="Event", Payload=json.dumps(event).encode())
 
 
 def _log_step(step: Step) -> None:

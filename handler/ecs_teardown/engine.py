@@ -159,6 +159,8 @@ def _round(
     changed = imminent = False
     for t in still_open:
         snapshot = snapshots.get(t.ref.name)
+        if snapshot is None and t.snapshot is not None:
+            continue  # not read this round (throttled): keep the phase, act on nothing stale
         elapsed = clock() - started_at
         action = decide(snapshot, t.progress, elapsed, settings)
         moved = (snapshot is not None and snapshot != t.snapshot) or action.phase is not t.phase

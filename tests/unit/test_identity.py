@@ -177,6 +177,9 @@ def test_failed_create_id_keeps_a_plain_request_id() -> None:
         f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod",
         f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/abc",
         arn("w" * 2000),
+        arn("web") + "\n",
+        f"{PREFIX}/prod/2-services/" + "a" * 32 + "\n",
+        f"arn:aws:ecs:{REGION}:١٢٣٤٥٦٧٨٩٠١٢:service/prod/web",
     ],
 )
 def test_ids_not_issued_here_are_not_recognized(physical_id: object) -> None:

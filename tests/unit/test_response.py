@@ -69,6 +69,7 @@ REFUSED = [
     pytest.param(url("s3_x.amazonaws.com"), "not an AWS host", id="underscore"),
     pytest.param(url("s3.amazonaws.com@evil.example"), "user information", id="userinfo"),
     pytest.param(url("user:pass@s3.amazonaws.com"), "user information", id="userinfo-on-aws"),
+    pytest.param(url("s3.amazonaws.com:443@evil.example"), "user information", id="userinfo-with-port"),
     pytest.param(url("evil.example#@s3.amazonaws.com"), "not an AWS host", id="fragment-trick"),
     pytest.param(url("s3.amazonaws.com\\@evil.example"), "", id="backslash-trick"),
     pytest.param(url("s3.amazonaws.com:8443"), "port 8443", id="port-8443"),
