@@ -9,7 +9,15 @@ PIP_QUIET ?= --quiet --disable-pip-version-check
 LAMBDA_PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python3
 VENV_313 := .venv-py313
 
-.PHONY: venv demo test test-py313 lint unit functional integration clean
+# The SAM CLI and cfn-lint live in their own virtualenv (the SAM CLI pins an older boto3).
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-stamp
+# python3.13 with only boto3: what the Lambda runtime offers, to run the built function on.
+LAMBDA_VENV := .venv-lambda
+LAMBDA_STAMP := $(LAMBDA_VENV)/.installed-stamp
+SAM_ENV = PATH="$(dir $(realpath $(LAMBDA_VENV)/bin/python))$${PATH:+:$$PATH}" SAM_CLI_TELEMETRY=0
+
+.PHONY: venv demo test test-py313 lint check build layer-size unit functional integration clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +30,33 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m ecs_teardown.demo
 
-## Every test: lint and types, then unit, functional and integration tests.
-test: lint
+## Every test: lint and types, then unit, functional, integration and template (cfn-lint, SAM) tests.
+test: lint $(SAM_STAMP) $(LAMBDA_STAMP)
 	$(BIN)/python -m pytest
+
+$(SAM_STAMP): constraints-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) -r constraints-sam.txt
+	touch $@
+
+$(LAMBDA_STAMP): constraints.txt
+	$(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install $(PIP_QUIET) -c constraints.txt boto3
+	touch $@
+
+## The deployer's checks on their own: cfn-lint, sam validate --lint, sam build (into .aws-sam/).
+check: $(SAM_STAMP) $(LAMBDA_STAMP)
+	$(SAM_VENV)/bin/cfn-lint template.yaml examples/*.yaml
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
+	$(SAM_ENV) $(SAM_VENV)/bin/sam build
+
+build: check
+
+## The dependency layer's zipped size (what Lambda stores and loads).
+layer-size: check
+	cd .aws-sam/build/DependenciesLayer && rm -f /tmp/ecs-teardown-layer.zip && \
+	  $(CURDIR)/$(BIN)/python -m zipfile -c /tmp/ecs-teardown-layer.zip python >/dev/null && \
+	  $(CURDIR)/$(BIN)/python -c "import os; print(f'layer zipped: {os.path.getsize(\"/tmp/ecs-teardown-layer.zip\") / 1e6:.2f} MB')"
 
 test-py313: $(VENV_313)/.installed-stamp
 	$(VENV_313)/bin/python -m pytest -q -p no:cacheprovider
@@ -43,4 +75,4 @@ unit functional integration: $(STAMP)
 	$(BIN)/python -m pytest tests/$@
 
 clean:
-	rm -rf $(VENV) $(VENV_313) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV_313) $(SAM_VENV) $(LAMBDA_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -36,6 +36,10 @@ class TeardownError(Exception):
         self.result = result
 
 
+class EcsSetupError(Exception):
+    """The ECS client could not be built (no region, a malformed endpoint URL)."""
+
+
 Continue = Callable[[dict[str, Any]], None]
 
 
@@ -54,7 +58,10 @@ class Runtime:
 
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            self._gateway = self.gateway_factory()
+            try:
+                self._gateway = self.gateway_factory()
+            except Exception as error:  # no region, a bad endpoint URL...: say so in the Reason
+                raise EcsSetupError(f"cannot set up the ECS client: {type(error).__name__}: {error}") from error
         return self._gateway
 
 
