@@ -321,3 +321,14 @@ def test_non_aws_response_url_gets_no_answer_and_nothing_is_touched(
     app.lambda_handler(event_for("delete.json"), LocalContext())
     assert answers.requests == 0
     assert ecs.calls == []
+
+
+def test_continuation_event_resumes_with_the_carried_start_time(monkeypatch, answers, event_for, ecs):
+    event = event_for("delete-continuation.json")
+    started = event["EcsTeardownContinuation"]["StartedAt"]
+    ecs.clock.now = started + 600  # 10 minutes in: the 300 s drain timeout has passed
+    web = ecs.add(FakeService("web", task_stop_s=1000, draining_s=10))
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert operations(ecs) == ["UpdateService", "DeleteService"]
+    assert web.forced, "the drain timeout counted from the carried start, so the delete was forced at once"
