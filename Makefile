@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_QUIET ?= --quiet --disable-pip-version-check
 
 # The Lambda runs python3.13: the same tests run there too (pyenv's 3.13 on this kind of machine).
-LAMBDA_PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python3
+LAMBDA_PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python3) $(shell command -v python3.13) python3.13)
 VENV_313 := .venv-py313
 
 # The SAM CLI and cfn-lint live in their own virtualenv (the SAM CLI pins an older boto3).
