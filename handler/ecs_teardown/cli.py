@@ -27,9 +27,9 @@ def _load_event(path: str) -> dict[str, Any]:
         with open(path) as handle:
             event = json.load(handle)
     except OSError as error:
-        raise SystemExit(_usage(f"cannot read event file {path!r}: {error.strerror}"))
+        raise SystemExit(_usage(f"cannot read event file {path!r}: {error.strerror}")) from None
     except json.JSONDecodeError as error:
-        raise SystemExit(_usage(f"event file {path!r} is not JSON: {error}"))
+        raise SystemExit(_usage(f"event file {path!r} is not JSON: {error}")) from None
     if not isinstance(event, dict):
         raise SystemExit(_usage(f"event file {path!r} holds a {type(event).__name__}, not a CloudFormation event"))
     return event
