@@ -1,0 +1,65 @@
+"""`ecs-teardown invoke`: the Docker-free local invoke, as a user runs it, against moto's server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "ecs_teardown.cli", "invoke", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_invoke_tears_down_and_prints_the_answer(moto_url: str) -> None:
+    ecs = boto3.client("ecs", endpoint_url=moto_url)
+    ecs.create_cluster(clusterName="demo")
+    ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}])
+    ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
+    done = invoke("events/delete.json", "--endpoint-url", moto_url)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)  # stdout holds the answer alone; logs went to stderr
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == "arn:aws:ecs:us-east-1:123456789012:service/demo/web"
+    assert ecs.describe_services(cluster="demo", services=["web"])["services"][0]["status"] == "INACTIVE"
+    assert "X-Amz-Signature" not in done.stderr
+
+
+def test_invoke_exits_1_on_a_failed_answer(moto_url: str) -> None:
+    done = invoke("events/create.json", "--endpoint-url", moto_url)  # the cluster does not exist
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["Status"] == "FAILED"
+
+
+@pytest.mark.parametrize("args", [["no-such-event.json"], ["README.md"], []])
+def test_invoke_exits_2_on_bad_usage(args: list[str]) -> None:
+    done = invoke(*args)
+    assert done.returncode == 2
+    assert "ecs-teardown" in done.stderr or "usage" in done.stderr
