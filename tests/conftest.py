@@ -91,5 +91,26 @@ def app_logs() -> Iterator[LogCapture]:
         target.removeHandler(capture)
 
 
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's server over real HTTP on 127.0.0.1, one for the whole run (use `moto_url` for a clean account)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_url(moto_server: str) -> str:
+    """The shared moto server, emptied: every test starts from a clean account."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    return moto_server
+
+
 def make_context(clock: Callable[[], float] | None = None, timeout_s: float = 900.0) -> LocalContext:
     return LocalContext(timeout_s=timeout_s, clock=clock) if clock else LocalContext(timeout_s=timeout_s)

@@ -4,13 +4,10 @@ recorder. moto gives the real API shapes and error codes; it has no timelines (s
 from __future__ import annotations
 
 import time
-import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from ecs_teardown.custom_resource import Runtime
 from ecs_teardown.identity import digest_of
@@ -20,19 +17,9 @@ from ecs_teardown.properties import ServiceRef
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def ecs(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", moto_url)
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))  # a clean account
     client = boto3.client("ecs", endpoint_url=moto_url)
     client.create_cluster(clusterName="demo")
     client.register_task_definition(

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
@@ -62,15 +60,6 @@ def test_function_package_is_the_handler_only(build_dir: Path) -> None:
     function = build_dir / "TeardownFunction"
     assert (function / "app.py").exists() and (function / "ecs_teardown" / "engine.py").exists()
     assert not (function / "tests").exists() and not (function / "boto3").exists()
-
-
-@pytest.fixture
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 DRIVER = """
