@@ -1,14 +1,15 @@
-"""`make demo`: the main job end to end on an embedded AWS (moto's server on 127.0.0.1), no account needed.
+"""`make demo`: the main job end to end on an embedded AWS, no account and no Docker needed.
 
-A cluster with a service is created; CloudFormation's Create and Delete events go through the real Lambda
-handler; a local HTTPS endpoint stands in for CloudFormation and prints the answers it receives.
+moto's server on 127.0.0.1 plays ECS (with drains that take seconds, see emulator.py); a local HTTPS endpoint
+stands in for CloudFormation. A cluster gets four services (a REPLICA with running tasks, a second REPLICA, a
+DAEMON, one already DRAINING) and the stack names a fifth that is missing. CloudFormation's Delete events go
+through the real Lambda handler; every step, every ECS call and every answer is shown as it happens.
 Exit status 0 only when every outcome is right.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import time
@@ -17,13 +18,28 @@ from typing import Any
 
 HANDLER_DIR = Path(__file__).resolve().parents[1]  # where app.py, the Lambda entry, lives
 EVENTS = HANDLER_DIR.parent / "events"
+CLUSTER = "demo"
+# name, scheduling, desired count, running tasks, seconds for the tasks to stop, seconds DRAINING
+SERVICES = [
+    ("web", "REPLICA", 3, 3, 6.0, 3.0),
+    ("worker", "REPLICA", 2, 2, 9.0, 2.0),
+    ("agent", "DAEMON", 0, 2, 4.0, 2.0),
+    ("legacy", "REPLICA", 0, 1, 2.0, 8.0),  # someone already called DeleteService: DRAINING from the start
+]
+MISSING = "ghost"  # named by the stack, deleted by hand long ago
 
 
-def _say(text: str) -> None:
-    print(text, flush=True)
+class Show:
+    """Prints each line with the seconds since the start, so the timeline is visible."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        print(f"{time.monotonic() - self.started:6.1f}s  {text}", flush=True)
 
 
-def _quiet_environment(endpoint_url: str) -> None:
+def _environment(endpoint_url: str) -> None:
     os.environ.update(
         AWS_ENDPOINT_URL_ECS=endpoint_url,
         AWS_ACCESS_KEY_ID="demo",
@@ -32,67 +48,132 @@ def _quiet_environment(endpoint_url: str) -> None:
         AWS_REGION="us-east-1",
         POWERTOOLS_LOG_LEVEL=os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         POWERTOOLS_METRICS_DISABLED="true",
+        ECS_TEARDOWN_ALLOWED_CLUSTERS=CLUSTER,
     )
-    os.environ.pop("AWS_PROFILE", None)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
 
 
-def _event(name: str, response_url: str) -> dict[str, Any]:
+def _event(name: str, response_url: str, **changes: Any) -> dict[str, Any]:
     with open(EVENTS / name) as handle:
         event: dict[str, Any] = json.load(handle)
-    event["ResponseURL"] = response_url
+    event.update(changes, ResponseURL=response_url)
     return event
 
 
 def main() -> int:
-    from moto.server import ThreadedMotoServer
+    from .emulator import EmbeddedAws, Timeline
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    _quiet_environment(f"http://{host}:{port}")
-    _say(f"embedded AWS (moto) on http://{host}:{port}")
+    show = Show()
+    with EmbeddedAws() as aws:
+        _environment(aws.url)
+        show(f"embedded AWS (moto) on {aws.url}; CloudFormation stand-in on https://127.0.0.1")
+        _create_services(aws, show)
+        return _tear_down(aws, show, Timeline)
 
+
+def _create_services(aws: Any, show: Show) -> None:
     import boto3
 
-    from ecs_teardown.engine import Step
-    from ecs_teardown.local import AnswerEndpoint, LocalContext
+    from .emulator import Timeline
 
     ecs = boto3.client("ecs")
-    ecs.create_cluster(clusterName="demo")
-    ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}])
-    ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=3)
-    _say("created cluster 'demo' with service 'web' (desired 3)")
+    ecs.create_cluster(clusterName=CLUSTER)
+    ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
+    for name, scheduling, desired, tasks, stop_s, draining_s in SERVICES:
+        extra = {"desiredCount": desired} if scheduling == "REPLICA" else {}
+        ecs.create_service(
+            cluster=CLUSTER, serviceName=name, taskDefinition="app", schedulingStrategy=scheduling, **extra
+        )
+        aws.play(CLUSTER, name, Timeline(task_stop_s=stop_s, draining_s=draining_s, tasks=tasks))
+        show(f"created {scheduling:<7} service {name!r}: {tasks} task(s) running, stop in {stop_s:g} s")
+    aws.start_draining(CLUSTER, "legacy")
+    show("service 'legacy' is already DRAINING; service 'ghost' does not exist")
 
+
+def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
     sys.path.insert(0, str(HANDLER_DIR))
     import app
 
-    started = time.monotonic()
+    from . import identity
+    from .ecs import EcsGateway, make_ecs_client
+    from .engine import Step
+    from .local import AnswerEndpoint, LocalContext
+    from .properties import parse_properties
 
-    def show(step: Step) -> None:
-        counts = step.snapshot.counts() if step.snapshot else "no reading"
-        result = f" -> {step.result}" if step.result else ""
-        _say(
-            f"  {step.elapsed_s:6.1f}s  {step.service.name:<8} {step.phase.value:<15} {step.kind.value}{result}  ({counts})"
-        )
+    calls: list[tuple[str, str, bool]] = []  # (operation, service, force)
 
-    app.runtime.on_step = show
-    ok = True
+    def gateway() -> EcsGateway:
+        client = make_ecs_client()
+
+        def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+            calls.append((model.name, str(params.get("service", "")), bool(params.get("force"))))
+            if model.name != "DescribeServices":
+                args = ", ".join(f"{k}={v}" for k, v in params.items() if k != "cluster")
+                show(f"  ECS call: {model.name}({args})")
+
+        client.meta.events.register("before-parameter-build.ecs", record)
+        return EcsGateway(client)
+
+    def step(event: Step) -> None:
+        counts = event.snapshot.counts() if event.snapshot and event.snapshot.status != "MISSING" else "-"
+        status = event.snapshot.status if event.snapshot else "?"
+        show(f"  {event.service.name:<7} {event.phase.value:<15} {status:<9} {counts}   {event.why}")
+
+    app.runtime.gateway_factory = gateway
+    app.runtime.on_step = step
+    names = [name for name, *_ in SERVICES] + [MISSING]
+    properties = {"Cluster": CLUSTER, "Services": names, "DrainTimeoutSeconds": "30", "ServiceTimeout": "300"}
+    physical_id = identity.issue_id(parse_properties(properties), [])
+    answers_ok = True
     with AnswerEndpoint() as answers:
         answers.trust()
-        for name in ("create.json", "delete.json"):
-            event = _event(name, answers.url(name.removesuffix(".json")))
-            _say(f"\nCloudFormation sends {event['RequestType']} ({name}) to lambda_handler")
-            app.lambda_handler(event, LocalContext())
-            received = answers.wait_for(1 if name == "create.json" else 2)
-            answer = received[-1].body
-            _say(f"CloudFormation receives: {json.dumps(answer)}")
-            ok = ok and answer["Status"] == "SUCCESS"
-    status = ecs.describe_services(cluster="demo", services=["web"])["services"][0]["status"]
-    ok = ok and status == "INACTIVE"
-    _say(f"\nservice 'web' is now {status}; {time.monotonic() - started:.1f} s in all")
-    _say("demo: OK" if ok else "demo: FAILED (see above)")
-    server.stop()
+        plan = [
+            (
+                "Delete of the stack's Teardown resource (5 services)",
+                "delete-services.json",
+                {"ResourceProperties": {"ServiceToken": "demo", **properties}, "PhysicalResourceId": physical_id},
+            ),
+            ("Delete of a resource whose Create had failed", "delete-after-failed-create.json", {}),
+        ]
+        for title, name, changes in plan:
+            event = _event(name, answers.url(name.removesuffix(".json")), **changes)
+            show(f"CloudFormation -> lambda_handler: {title}")
+            before = len(calls)
+            app.lambda_handler(event, LocalContext(timeout_s=300))
+            answer = answers.wait_for(len(answers.answers))[-1].body
+            show(
+                f"CloudFormation <- {answer['Status']} for {answer['PhysicalResourceId']}"
+                + (f": {answer['Reason']}" if answer["Reason"] else "")
+                + f"  ({len(calls) - before} ECS calls)"
+            )
+            answers_ok = answers_ok and answer["Status"] == "SUCCESS"
+            if name == "delete-after-failed-create.json":
+                answers_ok = answers_ok and len(calls) == before
+    return _summary(show, answers_ok, calls)
+
+
+def _summary(show: Show, answers_ok: bool, calls: list[tuple[str, str, bool]]) -> int:
+    import boto3
+
+    ecs = boto3.client("ecs")
+    answer = ecs.describe_services(cluster=CLUSTER, services=[name for name, *_ in SERVICES] + [MISSING])
+    final = {s["serviceName"]: s["status"] for s in answer["services"]}
+    final.update({f["arn"].rsplit("/", 1)[-1]: "MISSING" for f in answer["failures"]})
+    print("\nsummary")
+    ok = answers_ok
+    for name, status in final.items():
+        right = status in ("INACTIVE", "MISSING")
+        ok = ok and right
+        print(f"  {name:<8} {status:<9} {'ok' if right else 'WRONG'}")
+    scaled = sorted({service for op, service, _ in calls if op == "UpdateService"})
+    forced = any(force for _, _, force in calls)
+    ok = ok and scaled == ["web", "worker"] and not forced
+    counts = {
+        op: sum(1 for name, *_ in calls if name == op) for op in ("DescribeServices", "UpdateService", "DeleteService")
+    }
+    print(f"  ECS calls: {counts}; scaled to zero: {', '.join(scaled)} (never the DAEMON); no forced delete")
+    show("demo: OK, every service is gone and CloudFormation got its answers" if ok else "demo: FAILED (see above)")
     return 0 if ok else 1
 
 
