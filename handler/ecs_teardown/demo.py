@@ -77,7 +77,7 @@ def _create_services(aws: Any, show: Show) -> None:
 
     from .emulator import Timeline
 
-    ecs = boto3.client("ecs")
+    ecs: Any = boto3.client("ecs")  # Any: the stubs' TypedDicts do not take a **kwargs spelling
     ecs.create_cluster(clusterName=CLUSTER)
     ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
     for name, scheduling, desired, tasks, stop_s, draining_s in SERVICES:
