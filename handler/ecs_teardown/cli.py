@@ -1,10 +1,12 @@
 """`ecs-teardown`: the command line.
 
-    ecs-teardown invoke EVENT.json   run the Lambda handler in-process, as `sam local invoke -e` would, but with
-                                     no Docker: a Lambda-like context, the configured AWS endpoint (real AWS or an
-                                     emulator), and a local HTTPS endpoint that receives and prints the answer.
+    ecs-teardown services --cluster C --service S [--service S2 ...]   tear these services down
+    ecs-teardown stack STACK_NAME       tear down every AWS::ECS::Service of a stack (nested stacks too), so
+                                        that the stack delete that follows cannot hang on them
+    ecs-teardown invoke EVENT.json      run the Lambda handler in-process on a CloudFormation event, as
+                                        `sam local invoke -e` would, but with no Docker
 
-Exit codes: 0 the answer was SUCCESS, 1 it was FAILED or never came, 2 bad usage.
+Exit codes: 0 all gone (invoke: the answer was SUCCESS), 1 some failed (invoke: FAILED or no answer), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -80,11 +82,87 @@ def invoke(args: argparse.Namespace) -> int:
     return EXIT_OK if answer.get("Status") == "SUCCESS" else EXIT_FAILED
 
 
+def _teardown_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--drain-timeout",
+        type=_seconds(0, 3600),
+        default=300,
+        metavar="SECONDS",
+        help="after the scale to zero, how long to wait for the tasks to stop (default 300)",
+    )
+    command.add_argument(
+        "--force",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="auto: force only when the drain timed out or a scale-down is impossible (default); "
+        "always: delete with force at once; never: fail rather than force",
+    )
+    command.add_argument(
+        "--timeout",
+        type=_seconds(1, 86400),
+        default=3600,
+        metavar="SECONDS",
+        help="give up (exit 1) on services not gone after this long (default 3600)",
+    )
+    command.add_argument("--dry-run", action="store_true", help="print the plan for each service; change nothing")
+    command.add_argument("--json", action="store_true", help="one JSON object per line, for pipelines")
+    command.add_argument("--endpoint-url", help="AWS endpoint for every call, e.g. an emulator")
+    command.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
+    command.add_argument("--profile", help="AWS profile (default: the standard AWS configuration)")
+    command.set_defaults(run=_run_teardown)
+
+
+def _seconds(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected whole seconds from {low} to {high}, got {text!r}")
+        return int(text)
+
+    return parse
+
+
+def _run_teardown(args: argparse.Namespace) -> int:
+    from .teardown_cli import run
+
+    return run(args)
+
+
+EPILOG = "exit codes: 0 all gone, 1 some failed or unfinished, 2 bad usage"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecs-teardown", description="Tear down Amazon ECS services safely.")
+    parser = argparse.ArgumentParser(
+        prog="ecs-teardown", description="Tear down Amazon ECS services safely.", epilog=EPILOG
+    )
     commands = parser.add_subparsers(dest="command", required=True)
+    services = commands.add_parser(
+        "services",
+        help="tear down services of one cluster",
+        epilog=EPILOG,
+        description="Scale each service to zero, wait for its tasks to stop, delete it (with force only when it "
+        "must) and wait until ECS reports it INACTIVE. Services proceed in parallel.",
+    )
+    services.add_argument("--cluster", default="default", help="cluster name or ARN (default: default)")
+    services.add_argument(
+        "--service",
+        action="append",
+        required=True,
+        metavar="NAME_OR_ARN",
+        help="a service name or ARN; repeat for several",
+    )
+    _teardown_options(services)
+    stack = commands.add_parser(
+        "stack",
+        help="tear down every ECS service of a CloudFormation stack",
+        epilog=EPILOG,
+        description="Find every AWS::ECS::Service of the stack and of its nested stacks, and tear them down in "
+        "parallel, so that the stack delete that follows cannot hang on them. The stack itself is not touched.",
+    )
+    stack.add_argument("stack_name", metavar="STACK_NAME", help="stack name or ARN")
+    _teardown_options(stack)
     local = commands.add_parser(
         "invoke",
+        epilog="exit codes: 0 the answer was SUCCESS, 1 FAILED or no answer, 2 bad usage",
         help="run the Lambda handler locally on a CloudFormation event file (no Docker)",
         description="Run the Lambda handler in this process on EVENT (a CloudFormation request, e.g. from "
         "events/), against the configured AWS endpoint, and print the answer CloudFormation would receive.",
@@ -108,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.run(args)
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        print(
+            "ecs-teardown: interrupted; services may be mid-teardown: run the same command again to resume",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return code
 
 

@@ -64,12 +64,8 @@ class EcsCallError(Exception):
         self.cluster, self.service, self.phase, self.detail = cluster, service, phase, detail
 
 
-def make_ecs_client() -> ECSClient:
-    """An ECS client with bounded timeouts and botocore's standard retries (AWS_RETRY_MODE/AWS_MAX_ATTEMPTS win).
-
-    The endpoint is left to boto3, so AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL point it at an emulator.
-    """
-    import boto3
+def client_config() -> Any:
+    """Bounded timeouts and botocore's standard retries (AWS_RETRY_MODE / AWS_MAX_ATTEMPTS win when set)."""
     from botocore.config import Config
 
     retries: dict[str, Any] = {}
@@ -77,8 +73,17 @@ def make_ecs_client() -> ECSClient:
         retries["mode"] = "standard"
     if "AWS_MAX_ATTEMPTS" not in os.environ:
         retries["total_max_attempts"] = 5
-    config = Config(connect_timeout=5, read_timeout=15, retries=retries or None)  # type: ignore[arg-type]
-    return boto3.client("ecs", config=config)
+    return Config(connect_timeout=5, read_timeout=15, retries=retries or None)  # type: ignore[arg-type]
+
+
+def make_ecs_client(session: Any = None, endpoint_url: str | None = None) -> ECSClient:
+    """An ECS client with `client_config()`. Without `endpoint_url` the endpoint is left to boto3, so
+    AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL can point it at an emulator."""
+    import boto3
+
+    factory = session.client if session is not None else boto3.client
+    client: ECSClient = factory("ecs", config=client_config(), endpoint_url=endpoint_url)
+    return client
 
 
 def error_code(error: Exception) -> str:

@@ -67,6 +67,9 @@ class EmbeddedAws:
 
     def __exit__(self, *exc: object) -> None:
         self._server.stop()
+        backend = self._backend()
+        for name in ("describe_services", "update_service", "delete_service"):
+            backend.__dict__.pop(name, None)  # moto's backends are shared by the process: unwrap
 
     def play(self, cluster: str, service: str, timeline: Timeline) -> Timeline:
         with self._lock:
