@@ -75,7 +75,7 @@ def test_services_json_is_one_object_per_line(moto_url, capsys):
     assert {r["event"] for r in records} == {"step", "summary"}
     assert records[-1] == {"event": "summary", "services": 1, "done": 1, "failed": 0, "forced_deletes": 0, "failures": []}
     steps = [r for r in records if r["event"] == "step"]
-    assert [s["phase"] for s in steps][0] == "scaling-down" and steps[-1]["phase"] == "gone"
+    assert steps[0]["phase"] == "scaling-down" and steps[-1]["phase"] == "gone"
     assert all(s["service"] == "web" and s["cluster"] == "prod" for s in steps)
 
 
@@ -108,7 +108,7 @@ def test_missing_services_and_clusters_count_as_gone(moto_url, capsys):
     ],
 )
 def test_bad_usage_exits_2_and_says_why(moto_url, capsys, argv, says):
-    code, out, err = run(capsys, *argv, *(["--endpoint-url", moto_url] if argv[0] == "services" else []))
+    code, _, err = run(capsys, *argv, *(["--endpoint-url", moto_url] if argv[0] == "services" else []))
     assert code == 2
     assert says in err
 
