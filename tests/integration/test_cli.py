@@ -18,7 +18,10 @@ SERVICE_TEMPLATE = {
         "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "{cluster}"}},
         "TaskDefinition": {
             "Type": "AWS::ECS::TaskDefinition",
-            "Properties": {"Family": "{cluster}-app", "ContainerDefinitions": [{"Name": "app", "Image": "nginx", "Memory": 64}]},
+            "Properties": {
+                "Family": "{cluster}-app",
+                "ContainerDefinitions": [{"Name": "app", "Image": "nginx", "Memory": 64}],
+            },
         },
         "Service": {
             "Type": "AWS::ECS::Service",
@@ -59,8 +62,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_services_tears_down_every_named_service(moto_url, capsys):
     ecs = make_services(moto_url, "prod", "web", "api", "bystander")
-    code, out, _ = run(capsys, "services", "--cluster", "prod", "--service", "web", "--service", "api",
-                       "--endpoint-url", moto_url)
+    code, out, _ = run(
+        capsys, "services", "--cluster", "prod", "--service", "web", "--service", "api", "--endpoint-url", moto_url
+    )
     assert code == 0, out
     assert status(ecs, "prod", "web") == status(ecs, "prod", "api") == "INACTIVE"
     assert status(ecs, "prod", "bystander") == "ACTIVE", "only the named services are touched"
@@ -69,11 +73,20 @@ def test_services_tears_down_every_named_service(moto_url, capsys):
 
 def test_services_json_is_one_object_per_line(moto_url, capsys):
     make_services(moto_url, "prod", "web")
-    code, out, _ = run(capsys, "services", "--cluster", "prod", "--service", "web", "--json", "--endpoint-url", moto_url)
+    code, out, _ = run(
+        capsys, "services", "--cluster", "prod", "--service", "web", "--json", "--endpoint-url", moto_url
+    )
     assert code == 0
     records = [json.loads(line) for line in out.splitlines()]
     assert {r["event"] for r in records} == {"step", "summary"}
-    assert records[-1] == {"event": "summary", "services": 1, "done": 1, "failed": 0, "forced_deletes": 0, "failures": []}
+    assert records[-1] == {
+        "event": "summary",
+        "services": 1,
+        "done": 1,
+        "failed": 0,
+        "forced_deletes": 0,
+        "failures": [],
+    }
     steps = [r for r in records if r["event"] == "step"]
     assert steps[0]["phase"] == "scaling-down" and steps[-1]["phase"] == "gone"
     assert all(s["service"] == "web" and s["cluster"] == "prod" for s in steps)
@@ -81,8 +94,19 @@ def test_services_json_is_one_object_per_line(moto_url, capsys):
 
 def test_dry_run_prints_the_plan_and_changes_nothing(moto_url, capsys):
     ecs = make_services(moto_url, "prod", "web")
-    code, out, _ = run(capsys, "services", "--cluster", "prod", "--service", "web", "--service", "gone-already",
-                       "--dry-run", "--endpoint-url", moto_url)
+    code, out, _ = run(
+        capsys,
+        "services",
+        "--cluster",
+        "prod",
+        "--service",
+        "web",
+        "--service",
+        "gone-already",
+        "--dry-run",
+        "--endpoint-url",
+        moto_url,
+    )
     assert code == 0
     assert "prod/web" in out and "would: scale to zero" in out
     assert "prod/gone-already" in out and "nothing (already gone)" in out
@@ -160,8 +184,20 @@ def test_a_failed_service_exits_1_and_says_what_to_do(capsys):
     with EmbeddedAws() as aws:  # moto with drains that take time: the tasks outlast the drain timeout
         ecs = make_services(aws.url, "prod", "stuck")
         aws.play("prod", "stuck", Timeline(task_stop_s=60, draining_s=1, tasks=2))
-        code, out, _ = run(capsys, "services", "--cluster", "prod", "--service", "stuck", "--drain-timeout", "1",
-                           "--force", "never", "--endpoint-url", aws.url)
+        code, out, _ = run(
+            capsys,
+            "services",
+            "--cluster",
+            "prod",
+            "--service",
+            "stuck",
+            "--drain-timeout",
+            "1",
+            "--force",
+            "never",
+            "--endpoint-url",
+            aws.url,
+        )
         assert code == 1
         assert "NOT DONE prod/stuck" in out and "--force auto" in out
         assert status(ecs, "prod", "stuck") == "ACTIVE", "never means never: not deleted"
@@ -171,7 +207,8 @@ def test_unfinished_by_the_timeout_exits_1_and_says_how_to_resume(capsys):
     with EmbeddedAws() as aws:
         make_services(aws.url, "prod", "slow")
         aws.play("prod", "slow", Timeline(task_stop_s=60, draining_s=1, tasks=2))
-        code, out, _ = run(capsys, "services", "--cluster", "prod", "--service", "slow", "--timeout", "2",
-                           "--endpoint-url", aws.url)
+        code, out, _ = run(
+            capsys, "services", "--cluster", "prod", "--service", "slow", "--timeout", "2", "--endpoint-url", aws.url
+        )
         assert code == 1
         assert "NOT DONE prod/slow: draining-tasks" in out and "run the same command again" in out.lower()
