@@ -129,3 +129,20 @@ def test_plain_output_is_one_line_per_step_without_escapes():
     reporter.step(step("web", Phase.DRAINING_TASKS, 2))
     reporter.step(step("web", Phase.DRAINING_TASKS, 1))
     assert out.getvalue().count("\n") == 2 and "\x1b[" not in out.getvalue()
+
+
+def test_readme_and_help_agree_on_every_option():
+    import argparse
+    from pathlib import Path
+
+    from ecs_teardown.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        assert f"ecs-teardown {name}" in readme, name
+        for action in command._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert f"`{flag}" in readme, f"{name} {flag} is not in the README"
