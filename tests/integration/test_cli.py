@@ -212,3 +212,16 @@ def test_unfinished_by_the_timeout_exits_1_and_says_how_to_resume(capsys):
         )
         assert code == 1
         assert "NOT DONE prod/slow: draining-tasks" in out and "run the same command again" in out.lower()
+
+
+def test_stack_with_a_service_that_cannot_finish_exits_1(capsys):
+    with EmbeddedAws() as aws:
+        cloudformation = boto3.client("cloudformation", endpoint_url=aws.url)
+        cloudformation.create_stack(StackName="app", TemplateBody=_template("prod", "stuck"))
+        aws.play("prod", "stuck", Timeline(task_stop_s=60, draining_s=1, tasks=2))
+        code, out, _ = run(
+            capsys, "stack", "app", "--drain-timeout", "1", "--force", "never", "--json", "--endpoint-url", aws.url
+        )
+        assert code == 1
+        summary = json.loads(out.splitlines()[-1])
+        assert summary["failed"] == 1 and summary["failures"][0]["service"] == "stuck"
