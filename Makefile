@@ -17,7 +17,7 @@ LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed-stamp
 SAM_ENV = PATH="$(dir $(realpath $(LAMBDA_VENV)/bin/python))$${PATH:+:$$PATH}" SAM_CLI_TELEMETRY=0
 
-.PHONY: venv demo test test-py313 lint check build layer-size unit functional integration clean
+.PHONY: venv demo test test-py313 lint check build layer-size bench unit functional integration clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ check: $(SAM_STAMP) $(LAMBDA_STAMP)
 
 build: check
 
+## Figures, not pass/fail: answer latency, ECS calls, scale and cold start against the usual alternatives.
+bench: $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP)
+	$(BIN)/python bench/run.py
+
 ## The dependency layer's zipped size (what Lambda stores and loads).
 layer-size: check
 	cd .aws-sam/build/DependenciesLayer && rm -f /tmp/ecs-teardown-layer.zip && \
@@ -67,8 +71,8 @@ $(VENV_313)/.installed-stamp: pyproject.toml constraints.txt
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check handler tests
-	$(BIN)/ruff format --check handler tests
+	$(BIN)/ruff check handler tests bench
+	$(BIN)/ruff format --check handler tests bench
 	$(BIN)/mypy
 
 unit functional integration: $(STAMP)

@@ -26,6 +26,7 @@ from .response import send_response
 
 _URL_RE = re.compile(r"(https?://[^\s'\"?]*)\?[^\s'\"]*")
 TIMER_MARGIN_S = 3.0
+CRHELPER_EVENT_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
 
 
 def redact(text: str) -> str:
@@ -91,6 +92,10 @@ class GuardedCfnResource(CfnResource):
         self._answered = False
         self.answer_delivered = False
         self._response_url = ""  # never answer to the URL of an earlier request
+        # crhelper reads these keys of the event for its polling, which is not used: CrHelperPoll would skip the
+        # handler (a Create answered SUCCESS unvalidated), CrHelperData would become the answer's Data (one that is
+        # not an object made the answer fail to serialize: no answer at all). CloudFormation never sends them.
+        event = {key: value for key, value in event.items() if key not in CRHELPER_EVENT_KEYS}
         super().__call__(event, context)
 
     def defer_answer(self) -> None:

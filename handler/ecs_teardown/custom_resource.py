@@ -16,7 +16,7 @@ from typing import Any
 from . import identity
 from .ecs import EcsCallError, EcsGateway
 from .engine import Gateway, Outcome, Step, TeardownResult, run_teardown, summarize
-from .machine import ACTIVE, MISSING, ServiceSnapshot
+from .machine import ACTIVE, MISSING, PollPolicy, ServiceSnapshot
 from .properties import ArnScope, PropertyError, TeardownRequest, parse_properties
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class Runtime:
     continuation: Continue | None = None
     allowed_clusters: str | None = None  # None: read ECS_TEARDOWN_ALLOWED_CLUSTERS (unset means any)
     on_step: Callable[[Step], None] | None = None  # extra observer (the CLI's live view)
+    poll_policy: PollPolicy | None = None  # None: the engine's default, tuned for drains of minutes
     _gateway: Gateway | None = field(default=None, repr=False)
 
     def gateway(self) -> Gateway:
@@ -74,15 +75,26 @@ class DeleteReport:
 
 def scope_of(context: Any, event: dict[str, Any]) -> ArnScope | None:
     """Partition, region and account the function acts in: its own ARN says, or else the ServiceToken."""
-    for arn in (
-        getattr(context, "invoked_function_arn", None),
-        (event.get("ResourceProperties") or {}).get("ServiceToken"),
-    ):
+    properties = event.get("ResourceProperties")  # anything at all: parse_properties says what is wrong with it
+    token = properties.get("ServiceToken") if isinstance(properties, dict) else None
+    for arn in (getattr(context, "invoked_function_arn", None), token):
         if isinstance(arn, str):
             scope = ArnScope.from_arn(arn)
             if scope is not None:
                 return scope
     return None
+
+
+def _check_id_scope(physical_id: str, scope: ArnScope | None) -> None:
+    """The ids this function issues are ARNs DescribeServices returned to it: one of another partition, region or
+    account names services it never resolved (whatever the properties say), so nothing is touched."""
+    theirs = ArnScope.from_arn(physical_id) if physical_id.startswith("arn:") else None
+    if theirs is not None and scope is not None and theirs != scope:
+        raise TeardownError(
+            f"PhysicalResourceId {physical_id[:200]!r} is in partition {theirs.partition!r}, region "
+            f"{theirs.region!r}, account {theirs.account!r}, but this function acts in {scope.partition!r}, "
+            f"{scope.region!r}, {scope.account!r}: it did not issue this id; nothing was touched"
+        )
 
 
 def check_allowed(request: TeardownRequest, allowed: str | None) -> None:
@@ -167,6 +179,7 @@ def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteRepor
             extra={"physical_id": str(physical_id)[:200]},
         )
         return DeleteReport(continued=False)
+    _check_id_scope(str(physical_id), scope_of(context, event))
     request = _request(event, context, runtime)
     if not issued.matches(request):
         log.warning(
@@ -174,12 +187,17 @@ def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteRepor
         )
         return DeleteReport(continued=False)
 
-    carried = event.get(CONTINUATION_KEY) or {}
     now = runtime.clock()
-    started_at = float(carried.get("StartedAt", now))
-    generation = int(carried.get("Generation", 0))
+    started_at, generation, drain_started = _carried(event.get(CONTINUATION_KEY), now)
     budget_end = started_at + request.service_timeout_s - answer_margin_s(request.service_timeout_s)
     lambda_end = now + _remaining_s(context) - LAMBDA_RESERVE_S
+    if event.get(CONTINUATION_KEY) and now >= budget_end:
+        # A hand-over that Lambda's queue held back past the answer's deadline: the answer is due (or CloudFormation
+        # has given up), and what bears these names now may not be what the teardown began on. Touch nothing.
+        raise TeardownError(
+            f"the time budget (ServiceTimeout {request.service_timeout_s} s) ran out before this hand-over "
+            f"(generation {generation}) began, {now - started_at:.0f} s after the teardown started; nothing was touched"
+        )
     gateway = runtime.gateway()
     throttles_before = gateway.throttles
 
@@ -206,6 +224,8 @@ def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteRepor
         clock=runtime.clock,
         sleep=runtime.sleep,
         on_step=on_step,
+        drain_started=drain_started,
+        policy=runtime.poll_policy,
     )
     throttles = gateway.throttles - throttles_before
     if result.all_done:
@@ -221,8 +241,14 @@ def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteRepor
     if result.with_outcome(Outcome.FAILED):
         raise TeardownError(summarize(result, budget_ran_out=False), result)
     if runtime.clock() < budget_end and generation + 1 < MAX_GENERATIONS:
-        hand_over(event, context, runtime, started_at, generation + 1)
+        hand_over(event, context, runtime, started_at, generation + 1, result.drain_started)
         return DeleteReport(continued=True, result=result, throttles=throttles)
+    if runtime.clock() < budget_end:  # the budget is not spent: the hand-overs are
+        raise TeardownError(
+            f"{summarize(result, budget_ran_out=False)}. Hand-overs stop at {MAX_GENERATIONS} invocations, and this "
+            "teardown needed more: a longer Lambda timeout gives each invocation more time",
+            result,
+        )
     raise TeardownError(summarize(result, budget_ran_out=True), result)
 
 
@@ -236,10 +262,41 @@ def _remaining_s(context: Any) -> float:
     return getter() / 1000.0 if callable(getter) else 900.0
 
 
-def hand_over(event: dict[str, Any], context: Any, runtime: Runtime, started_at: float, generation: int) -> None:
-    """Continue in a fresh invocation, carrying only what ECS cannot tell it: when the teardown started."""
+def _carried(value: Any, now: float) -> tuple[float, int, dict[str, float]]:
+    """StartedAt, Generation and DrainStartedAt from a hand-over (a first invocation starts now)."""
+    carried = value if isinstance(value, dict) else {}
+    try:
+        started_at = float(carried.get("StartedAt", now))
+        generation = int(carried.get("Generation", 0))
+    except (TypeError, ValueError, OverflowError):
+        started_at, generation = now, 0
+    if not started_at <= now:  # a start in the future (or NaN) is no start: count from now
+        started_at = now
+    drains = carried.get("DrainStartedAt")
+    drain_started = {
+        str(name): float(at)
+        for name, at in (drains.items() if isinstance(drains, dict) else [])
+        if isinstance(at, int | float) and started_at <= at <= now
+    }
+    return started_at, max(0, generation), drain_started
+
+
+def hand_over(
+    event: dict[str, Any],
+    context: Any,
+    runtime: Runtime,
+    started_at: float,
+    generation: int,
+    drain_started: dict[str, float] | None = None,
+) -> None:
+    """Continue in a fresh invocation, carrying only what ECS cannot tell it: when the teardown and each
+    service's drain started."""
     follow_up = dict(event)
-    follow_up[CONTINUATION_KEY] = {"StartedAt": started_at, "Generation": generation}
+    follow_up[CONTINUATION_KEY] = {
+        "StartedAt": started_at,
+        "Generation": generation,
+        "DrainStartedAt": drain_started or {},
+    }
     continuation = runtime.continuation or SelfInvoke(getattr(context, "invoked_function_arn", ""))
     try:
         continuation(follow_up)

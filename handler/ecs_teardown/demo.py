@@ -99,6 +99,7 @@ def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
     from .ecs import EcsGateway, make_ecs_client
     from .engine import Step
     from .local import AnswerEndpoint, LocalContext
+    from .machine import PollPolicy
     from .properties import parse_properties
 
     calls: list[tuple[str, str, bool]] = []  # (operation, service, force)
@@ -122,6 +123,8 @@ def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
 
     app.runtime.gateway_factory = gateway
     app.runtime.on_step = step
+    # The demo's drains take seconds, not minutes: its polling is scaled down alike, so each change shows.
+    app.runtime.poll_policy = PollPolicy(fast_s=0.5, settle_s=1.0, imminent_cap_s=1.0, slow_cap_s=2.0, growth=2.0)
     names = [name for name, *_ in SERVICES] + [MISSING]
     properties = {"Cluster": CLUSTER, "Services": names, "DrainTimeoutSeconds": "30", "ServiceTimeout": "300"}
     physical_id = identity.issue_id(parse_properties(properties), [])

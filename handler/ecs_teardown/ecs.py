@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from .machine import MISSING, REPLICA, ServiceSnapshot
@@ -99,7 +99,9 @@ def error_message(error: Exception) -> str:
 
 
 def is_transient(error: Exception) -> bool:
-    if isinstance(error, BotoConnectionError):
+    # A dropped connection or a read timeout is an HTTPClientError (ConnectionClosedError, ReadTimeoutError), not a
+    # botocore ConnectionError: both are what botocore's own retries treat as transient, and so are they here.
+    if isinstance(error, (BotoConnectionError, HTTPClientError)):
         return True
     if isinstance(error, ClientError):
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)

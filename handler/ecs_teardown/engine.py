@@ -7,10 +7,11 @@ in milliseconds, and every round re-reads ECS, so any invocation can resume any 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from .ecs import _THROTTLE_CODES as THROTTLE_CODES
 from .ecs import CallOutcome, CallResult, EcsCallError
 from .machine import (
     MISSING,
@@ -66,6 +67,7 @@ class _Tracked:
     why: str = ""
     outcome: Outcome = Outcome.UNFINISHED
     forced: bool = False
+    drain_started_at: float | None = None  # when our scale-down was accepted: the drain timeout counts from it
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class TeardownResult:
     elapsed_s: float
     rounds: int
     throttles: int
+    drain_started: dict[str, float] = field(default_factory=dict)  # by service name, for a hand-over to carry
 
     def with_outcome(self, outcome: Outcome) -> list[ServiceResult]:
         return [s for s in self.services if s.outcome is outcome]
@@ -111,14 +114,17 @@ def run_teardown(
     sleep: Callable[[float], None],
     on_step: Callable[[Step], None] | None = None,
     policy: PollPolicy | None = None,
+    drain_started: Mapping[str, float] | None = None,
 ) -> TeardownResult:
     """Tear down every service of `request`; return when all are done or failed, or when `deadline` comes.
 
-    `started_at` is when the teardown began (maybe in an earlier invocation): the drain timeout counts from it.
+    `started_at` is when the teardown began (maybe in an earlier invocation). A service's drain timeout counts
+    from its scale-down (`drain_started`, by name, carries those of earlier invocations), or else from `started_at`.
     """
     policy = policy or PollPolicy()
     settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive)
-    tracked = [_Tracked(ref) for ref in request.services]
+    carried = drain_started or {}
+    tracked = [_Tracked(ref, drain_started_at=carried.get(ref.name)) for ref in request.services]
     interval = policy.fast_s
     rounds = 0
     while rounds < MAX_ROUNDS:
@@ -131,13 +137,26 @@ def run_teardown(
         if now >= deadline:
             break
         interval = policy.next_interval(interval, changed, imminent)
-        sleep(min(interval, deadline - now))
+        wake = min(now + interval, deadline, _next_drain_timeout(still_open, started_at, settings, now))
+        sleep(max(0.0, wake - now))
     return TeardownResult(
         services=tuple(ServiceResult(t.ref, t.outcome, t.phase, t.why, t.snapshot, t.forced) for t in tracked),
         elapsed_s=clock() - started_at,
         rounds=rounds,
         throttles=gateway.throttles,
+        drain_started={t.ref.name: t.drain_started_at for t in tracked if t.drain_started_at is not None},
     )
+
+
+def _next_drain_timeout(still_open: list[_Tracked], started_at: float, settings: Settings, now: float) -> float:
+    """The next moment a draining service's timeout passes: a poll then, not up to a slow interval later."""
+    ends = [
+        (t.drain_started_at or started_at) + settings.drain_timeout_s
+        for t in still_open
+        if t.outcome is Outcome.UNFINISHED and t.phase is Phase.DRAINING_TASKS
+    ]
+    upcoming = [end for end in ends if end > now]
+    return min(upcoming) if upcoming else float("inf")
 
 
 def _round(
@@ -156,26 +175,32 @@ def _round(
         for t in still_open:
             _finish(t, Outcome.FAILED, Phase.FAILED, str(error))
         return True, False
-    changed = imminent = False
+    changed = imminent = writes_throttled = False
     for t in still_open:
         snapshot = snapshots.get(t.ref.name)
         if snapshot is None and t.snapshot is not None:
             continue  # not read this round (throttled): keep the phase, act on nothing stale
-        elapsed = clock() - started_at
-        action = decide(snapshot, t.progress, elapsed, settings)
+        now = clock()
+        elapsed = now - started_at
+        action = decide(snapshot, t.progress, now - (t.drain_started_at or started_at), settings)
+        if writes_throttled and action.kind in (Kind.SCALE_TO_ZERO, Kind.DELETE):
+            continue  # ECS just throttled a write: the rest of this round's writes wait for the next round
         moved = (snapshot is not None and snapshot != t.snapshot) or action.phase is not t.phase
         if snapshot is not None:
             t.snapshot = snapshot
-        result = _act(cluster, t, action, gateway)
+        result = _act(cluster, t, action, gateway, now)
         acted = action.kind is not Kind.WAIT
         changed = changed or moved or acted
         if (moved or acted) and on_step is not None:
             on_step(Step(t.ref, t.phase, action.kind, t.why, snapshot, elapsed, action.force, result))
-        imminent = imminent or is_imminent(snapshot, action)
+        writes_throttled = writes_throttled or (result == CallOutcome.RETRY_LATER.value and _throttled(t.why))
+        # After a call ECS accepted, look again soon to see its effect; a throttled or refused call waits longer.
+        accepted = result in (CallOutcome.ACCEPTED.value, CallOutcome.NOT_ACTIVE.value)
+        imminent = imminent or accepted or is_imminent(snapshot, action)
     return changed, imminent
 
 
-def _act(cluster: str, t: _Tracked, action: Action, gateway: Gateway) -> str:
+def _act(cluster: str, t: _Tracked, action: Action, gateway: Gateway, now: float) -> str:
     """Carry out one action and record what it changed; returns the ECS call's outcome ('' when no call)."""
     t.phase, t.why = action.phase, action.why
     if action.kind is Kind.DONE:
@@ -189,6 +214,8 @@ def _act(cluster: str, t: _Tracked, action: Action, gateway: Gateway) -> str:
     try:
         if action.kind is Kind.SCALE_TO_ZERO:
             call = gateway.scale_to_zero(cluster, t.ref.name)
+            if call.outcome is CallOutcome.ACCEPTED and t.drain_started_at is None:
+                t.drain_started_at = now
         else:
             call = gateway.delete(cluster, t.ref.name, action.force)
     except EcsCallError as error:
@@ -206,6 +233,10 @@ def _act(cluster: str, t: _Tracked, action: Action, gateway: Gateway) -> str:
     elif call.outcome is CallOutcome.RETRY_LATER:
         t.why = f"{action.why}; will retry: {call.detail}"
     return call.outcome.value
+
+
+def _throttled(why: str) -> bool:
+    return any(f"will retry: {code}" in why for code in THROTTLE_CODES)
 
 
 def _finish(t: _Tracked, outcome: Outcome, phase: Phase, why: str) -> None:

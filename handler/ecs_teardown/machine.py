@@ -123,21 +123,25 @@ def _force_or_fail(settings: Settings, why: str) -> Action:
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """Adaptive polling: fast around a change or an imminent end, slower (up to a cap) while nothing moves.
+    """Adaptive polling: quick where the end is near, patient while a drain runs its course.
 
-    The answer should follow INACTIVE within seconds, without polling every second through a 5-minute drain.
+    bench/run.py measured these numbers on seeded 5- and 20-minute timelines: the answer follows INACTIVE by a
+    median of under 2 s, with fewer DescribeServices calls than botocore's 15 s waiter or a fixed 10 s poll.
+    The price is noticing the end of a long task drain up to `slow_cap_s` late.
     """
 
-    fast_s: float = 1.0
-    imminent_cap_s: float = 2.0
-    slow_cap_s: float = 15.0
-    growth: float = 1.5
+    fast_s: float = 1.0  # when an end is imminent and something just moved
+    settle_s: float = 8.0  # after a change while no end is imminent (tasks stopping one by one)
+    imminent_cap_s: float = 3.0  # the longest wait while only ECS's bookkeeping is left (DRAINING, no tasks)
+    slow_cap_s: float = 60.0  # the longest wait while nothing moves (a load balancer's deregistration delay)
+    growth: float = 3.0
 
     def next_interval(self, previous_s: float, changed: bool, imminent: bool) -> float:
+        if imminent:
+            return self.fast_s if changed else min(max(self.fast_s, previous_s * self.growth), self.imminent_cap_s)
         if changed:
-            return self.fast_s
-        grown = max(self.fast_s, previous_s * self.growth)
-        return min(grown, self.imminent_cap_s if imminent else self.slow_cap_s)
+            return self.settle_s
+        return min(max(self.fast_s, previous_s * self.growth), self.slow_cap_s)
 
 
 def is_imminent(snapshot: ServiceSnapshot | None, action: Action) -> bool:

@@ -36,7 +36,7 @@ def test_every_step_is_a_json_line_and_no_line_holds_the_response_url(
     previous = app.logger.log_level
     app.logger.setLevel(level)
     try:
-        ecs.add(FakeService("web", task_stop_s=20, draining_s=10))
+        ecs.add(FakeService("web", task_stop_s=90, draining_s=10))  # a drain long enough to be seen
         ecs.fault = throttle_fraction(0.2)
         event = event_for("delete.json")
         run = run_handler(monkeypatch, answers, event, ecs)

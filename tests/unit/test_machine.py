@@ -467,19 +467,23 @@ def test_phase_values_are_what_logs_show() -> None:
 @pytest.mark.parametrize(
     ("previous", "changed", "imminent", "expected"),
     [
-        (1.0, True, False, 1.0),
-        (15.0, True, False, 1.0),
+        # something moved, no end in sight (tasks stopping one by one): settle for 8 s
+        (1.0, True, False, 8.0),
+        (60.0, True, False, 8.0),
+        # something moved and the end is near (DRAINING, no tasks): look again at once
         (15.0, True, True, 1.0),
-        (1.0, False, False, 1.5),
-        (1.5, False, False, 2.25),
-        (4.0, False, False, 6.0),
-        (10.0, False, False, 15.0),
-        (12.0, False, False, 15.0),
-        (15.0, False, False, 15.0),
-        (100.0, False, False, 15.0),
-        (1.0, False, True, 1.5),
-        (1.5, False, True, 2.0),
-        (15.0, False, True, 2.0),
+        # nothing moves: triple, up to 60 s
+        (1.0, False, False, 3.0),
+        (3.0, False, False, 9.0),
+        (9.0, False, False, 27.0),
+        (27.0, False, False, 60.0),
+        (60.0, False, False, 60.0),
+        (100.0, False, False, 60.0),
+        # nothing moves, the end is near: up to 3 s
+        (1.0, False, True, 3.0),
+        (2.0, False, True, 3.0),
+        (60.0, False, True, 3.0),
+        # never below the fast interval
         (0.0, False, False, 1.0),
         (0.1, False, True, 1.0),
     ],
@@ -497,15 +501,17 @@ def test_interval_grows_to_the_cap_and_resets_on_change() -> None:
     assert seen == sorted(seen)
     assert seen[-1] == policy.slow_cap_s
     assert policy.next_interval(interval, changed=False, imminent=True) == policy.imminent_cap_s
-    assert policy.next_interval(interval, changed=True, imminent=False) == policy.fast_s
+    assert policy.next_interval(interval, changed=True, imminent=False) == policy.settle_s
+    assert policy.next_interval(interval, changed=True, imminent=True) == policy.fast_s
 
 
 def test_custom_policy() -> None:
-    policy = PollPolicy(fast_s=0.5, imminent_cap_s=1.0, slow_cap_s=4.0, growth=2.0)
+    policy = PollPolicy(fast_s=0.5, settle_s=2.0, imminent_cap_s=1.0, slow_cap_s=4.0, growth=2.0)
     assert policy.next_interval(0.5, False, False) == 1.0
     assert policy.next_interval(3.0, False, False) == 4.0
     assert policy.next_interval(3.0, False, True) == 1.0
-    assert policy.next_interval(3.0, True, False) == 0.5
+    assert policy.next_interval(3.0, True, False) == 2.0
+    assert policy.next_interval(3.0, True, True) == 0.5
 
 
 WAIT_DRAINING = Action(Kind.WAIT, Phase.DRAINING)

@@ -1,0 +1,76 @@
+"""Drive app.lambda_handler through its hand-overs with control over them: every continuation event is recorded,
+and a test may hold them back, deliver them late, or run other invocations in between."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ecs_teardown.custom_resource import Runtime
+from ecs_teardown.ecs import EcsGateway
+from ecs_teardown.local import AnswerEndpoint, LocalContext
+from support.fake_ecs import FakeClock, FakeEcs
+
+
+@dataclass
+class HandOvers:
+    """Stands in for the self-invoke: records each continuation event; `pending` are those not yet delivered."""
+
+    handed: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.handed.append(copy.deepcopy(event))
+        self.pending.append(event)
+
+
+@dataclass
+class Lambda:
+    """One function's worth of invocations on a fake ECS and a fake clock (the Lambda context uses it too)."""
+
+    monkeypatch: pytest.MonkeyPatch
+    answers: AnswerEndpoint
+    ecs: FakeEcs
+    timeout_s: float = 900.0
+    allowed_clusters: str | None = None
+    hand_overs: HandOvers = field(default_factory=HandOvers)
+    invocations: int = 0
+    spans: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each invocation, fake clock
+
+    def invoke(self, event: dict[str, Any]) -> None:
+        import app
+
+        clock: FakeClock = self.ecs.clock
+        runtime = Runtime(
+            gateway_factory=lambda: EcsGateway(self.ecs),  # type: ignore[arg-type]
+            clock=clock,
+            sleep=clock.sleep,
+            continuation=self.hand_overs,
+            allowed_clusters=self.allowed_clusters,
+        )
+        self.monkeypatch.setattr(app, "runtime", runtime)
+        self.invocations += 1
+        started = clock.now
+        app.lambda_handler(event, LocalContext(timeout_s=self.timeout_s, clock=clock))
+        self.spans.append((started, clock.now))
+
+    def deliver_next(self) -> dict[str, Any]:
+        event = self.hand_overs.pending.pop(0)
+        self.invoke(event)
+        return event
+
+    def run_chain(self, event: dict[str, Any], limit: int = 60, between: Callable[[], None] | None = None) -> None:
+        """Invoke, then deliver every hand-over in turn until none is left (`between` runs before each one)."""
+        self.invoke(event)
+        while self.hand_overs.pending:
+            assert self.invocations < limit, "hand-overs never stopped"
+            if between is not None:
+                between()
+            self.deliver_next()
+
+    def bodies(self, wait_for: int = 1) -> list[dict[str, Any]]:
+        return [received.body for received in self.answers.wait_for(wait_for, timeout_s=5.0)]
