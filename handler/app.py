@@ -50,7 +50,7 @@ def update(event: dict[str, Any], context: Any) -> str:
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     try:
-        report = custom_resource.delete(event, context, runtime)
+        report = custom_resource.delete(event, context, runtime, answered=helper.has_answered)
     except TeardownError as failure:
         _record_metrics(DeleteReport(continued=False, result=failure.result), succeeded=False)
         raise

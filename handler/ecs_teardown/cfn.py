@@ -98,6 +98,10 @@ class GuardedCfnResource(CfnResource):
         event = {key: value for key, value in event.items() if key not in CRHELPER_EVENT_KEYS}
         super().__call__(event, context)
 
+    def has_answered(self) -> bool:
+        """True once this request's answer went out (or was attempted), from either thread."""
+        return self._answered
+
     def defer_answer(self) -> None:
         """A fresh invocation carries on with this request and will answer it; this one must not."""
         self._answer_deferred = True

@@ -55,7 +55,7 @@ def invoke(args: argparse.Namespace) -> int:
         return _usage(f"the Lambda entry app.py is not beside the package ({HANDLER_DIR}); run from a checkout")
     sys.path.insert(0, str(HANDLER_DIR))
 
-    from .local import AnswerEndpoint, ContinuationQueue, LocalContext
+    from .local import LOCAL_ACCOUNT, AnswerEndpoint, ContinuationQueue, LocalContext
 
     with AnswerEndpoint() as answers:
         answers.trust()  # this process only: SSL_CERT_FILE and the local-answer opt-in
@@ -67,10 +67,14 @@ def invoke(args: argparse.Namespace) -> int:
             queue = ContinuationQueue()
             app.runtime.continuation = queue
             region = os.environ["AWS_REGION"]
+            # The simulated function lives in the account its ServiceToken names, as the real one would.
+            account = _token_account(event) or LOCAL_ACCOUNT
             invocations = queue.run(
                 app.lambda_handler,
                 event,
-                lambda: LocalContext(timeout_s=args.timeout, region=region, function_name=args.function_name),
+                lambda: LocalContext(
+                    timeout_s=args.timeout, region=region, account=account, function_name=args.function_name
+                ),
             )
         received = answers.wait_for(1, timeout_s=5.0)
     if not received:
@@ -128,6 +132,17 @@ def _run_teardown(args: argparse.Namespace) -> int:
 
 
 EPILOG = "exit codes: 0 all gone, 1 some failed or unfinished, 2 bad usage"
+
+
+def _token_account(event: dict[str, Any]) -> str | None:
+    from .properties import ArnScope
+
+    properties = event.get("ResourceProperties")
+    for token in (event.get("ServiceToken"), properties.get("ServiceToken") if isinstance(properties, dict) else None):
+        scope = ArnScope.from_arn(token) if isinstance(token, str) else None
+        if scope is not None:
+            return scope.account
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from .ecs import EcsCallError, EcsGateway
 from .engine import Gateway, Outcome, Step, TeardownResult, run_teardown, summarize
 from .machine import ACTIVE, MISSING, PollPolicy, ServiceSnapshot
 from .properties import ArnScope, PropertyError, TeardownRequest, parse_properties
+from .response import signed_at
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +99,34 @@ def _check_id_scope(physical_id: str, scope: ArnScope | None) -> None:
         )
 
 
+def allowed_cluster_names(text: str) -> set[str] | None:
+    """The allow-list's cluster names; None for '*' (any). An ARN entry counts by its cluster name; anything else
+    (a wildcard inside a name or an ARN, a service ARN) matches nothing, so a typo can only narrow the list."""
+    names: set[str] = set()
+    for entry in (part.strip() for part in text.split(",")):
+        if entry == "*":
+            return None
+        if _CLUSTER_NAME_RE.fullmatch(entry):
+            names.add(entry)
+        elif entry.startswith("arn:") and ":cluster/" in entry:
+            name = entry.split(":cluster/", 1)[1]
+            if _CLUSTER_NAME_RE.fullmatch(name):
+                names.add(name)
+    return names
+
+
+_CLUSTER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
 def check_allowed(request: TeardownRequest, allowed: str | None) -> None:
     """The deployer's allow-list (names or ARNs, '*' for any) wins over whatever the stack author wrote."""
     text = os.environ.get(ALLOWED_CLUSTERS_ENV, "*") if allowed is None else allowed
-    entries = {entry.strip().rsplit("/", 1)[-1] for entry in text.split(",") if entry.strip()}
-    if "*" in entries or request.cluster in entries:
+    names = allowed_cluster_names(text)
+    if names is None or request.cluster in names:
         return
-    names = ", ".join(sorted(entries)) or "none"
+    shown = ", ".join(sorted(names)) or "none"
     raise PropertyError(
-        f"Property Cluster: cluster {request.cluster!r} is not in this function's allowed clusters ({names}); "
+        f"Property Cluster: cluster {request.cluster!r} is not in this function's allowed clusters ({shown}); "
         f"services {', '.join(s.name for s in request.services)} were not touched. "
         f"The deployer sets the list ({ALLOWED_CLUSTERS_ENV})"
     )
@@ -169,8 +190,13 @@ def create_or_update(event: dict[str, Any], context: Any, runtime: Runtime) -> t
     return physical_id, data
 
 
-def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteReport:
-    """Tear the services down, or answer SUCCESS at once for an id this handler never issued."""
+def delete(
+    event: dict[str, Any], context: Any, runtime: Runtime, answered: Callable[[], bool] | None = None
+) -> DeleteReport:
+    """Tear the services down, or answer SUCCESS at once for an id this handler never issued.
+
+    `answered` tells whether this request was already answered (crhelper's last-moment timer): then no hand-over.
+    """
     physical_id = event.get("PhysicalResourceId")
     issued = identity.parse_id(physical_id)
     if issued is None:
@@ -189,14 +215,19 @@ def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteRepor
 
     now = runtime.clock()
     started_at, generation, drain_started = _carried(event.get(CONTINUATION_KEY), now)
+    if CONTINUATION_KEY not in event:
+        # The teardown began when CloudFormation sent the request (the URL's signing time), not when Lambda's
+        # queue delivered it: the budget is CloudFormation's, and a late or repeated delivery is seen as late.
+        started_at = min(now, signed_at(event.get("ResponseURL"), now) or now)
     budget_end = started_at + request.service_timeout_s - answer_margin_s(request.service_timeout_s)
     lambda_end = now + _remaining_s(context) - LAMBDA_RESERVE_S
-    if event.get(CONTINUATION_KEY) and now >= budget_end:
-        # A hand-over that Lambda's queue held back past the answer's deadline: the answer is due (or CloudFormation
-        # has given up), and what bears these names now may not be what the teardown began on. Touch nothing.
+    if now >= budget_end and (CONTINUATION_KEY in event or now > started_at):
+        # A delivery that came after the answer's deadline (a held-back hand-over, a repeated event): the answer is
+        # due or CloudFormation has given up, and what bears these names now may be newer. Touch nothing.
+        which = f"this hand-over (generation {generation})" if generation else "this delivery of the request"
         raise TeardownError(
-            f"the time budget (ServiceTimeout {request.service_timeout_s} s) ran out before this hand-over "
-            f"(generation {generation}) began, {now - started_at:.0f} s after the teardown started; nothing was touched"
+            f"the time budget (ServiceTimeout {request.service_timeout_s} s) ran out before {which} began, "
+            f"{now - started_at:.0f} s after the teardown started; nothing was touched"
         )
     gateway = runtime.gateway()
     throttles_before = gateway.throttles
@@ -240,6 +271,9 @@ def delete(event: dict[str, Any], context: Any, runtime: Runtime) -> DeleteRepor
         return DeleteReport(continued=False, result=result, throttles=throttles)
     if result.with_outcome(Outcome.FAILED):
         raise TeardownError(summarize(result, budget_ran_out=False), result)
+    if answered is not None and answered():
+        log.warning("already answered (the invocation's own timeout came first): no hand-over")
+        return DeleteReport(continued=False, result=result, throttles=throttles)
     if runtime.clock() < budget_end and generation + 1 < MAX_GENERATIONS:
         hand_over(event, context, runtime, started_at, generation + 1, result.drain_started)
         return DeleteReport(continued=True, result=result, throttles=throttles)

@@ -36,7 +36,7 @@ _TRANSIENT_CODES = {
     "RequestTimeout",
     "RequestTimeoutException",
 }
-_THROTTLE_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException"}
+THROTTLE_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException"}
 # Refusals that pass once ECS has caught up with our own previous call.
 _RETRY_LATER_MESSAGES = ("deployments are active", "scaled above 0")
 
@@ -117,7 +117,15 @@ def _snapshot(service: dict[str, Any]) -> ServiceSnapshot:
         running=int(service.get("runningCount", 0)),
         pending=int(service.get("pendingCount", 0)),
         arn=str(service.get("serviceArn", "")),
+        created_at=_epoch(service.get("createdAt")),
     )
+
+
+def _epoch(value: Any) -> float | None:
+    """boto3 gives datetimes; anything else that is not a number means 'unknown'."""
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _name_of(name_or_arn: str) -> str:
@@ -137,7 +145,7 @@ class EcsGateway:
         # botocore retries throttles silently; this hook sees each throttled attempt, so metrics tell the truth.
         def on_needs_retry(response: Any = None, **_: Any) -> None:
             parsed = response[1] if response else None
-            if isinstance(parsed, dict) and parsed.get("Error", {}).get("Code") in _THROTTLE_CODES:
+            if isinstance(parsed, dict) and parsed.get("Error", {}).get("Code") in THROTTLE_CODES:
                 self.throttles += 1
 
         events = getattr(getattr(self._client, "meta", None), "events", None)
@@ -208,7 +216,7 @@ class EcsGateway:
 
     def _note_transient(self, error: Exception) -> None:
         # With botocore's hook in place every throttled attempt is already counted, the last one included.
-        if not self._hooked and error_code(error) in _THROTTLE_CODES:
+        if not self._hooked and error_code(error) in THROTTLE_CODES:
             self.throttles += 1
 
 

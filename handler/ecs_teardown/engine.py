@@ -11,8 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from .ecs import _THROTTLE_CODES as THROTTLE_CODES
-from .ecs import CallOutcome, CallResult, EcsCallError
+from .ecs import THROTTLE_CODES, CallOutcome, CallResult, EcsCallError
 from .machine import (
     MISSING,
     Action,
@@ -27,7 +26,8 @@ from .machine import (
 )
 from .properties import ServiceRef, TeardownRequest
 
-MAX_ROUNDS = 100_000  # a bound for the loop even if a clock never moves
+MAX_ROUNDS = 100_000
+CLOCK_SKEW_S = 1.0  # a bound for the loop even if a clock never moves
 
 
 class Gateway(Protocol):
@@ -122,7 +122,8 @@ def run_teardown(
     from its scale-down (`drain_started`, by name, carries those of earlier invocations), or else from `started_at`.
     """
     policy = policy or PollPolicy()
-    settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive)
+    # Services created after the teardown began (allowing for clocks a second apart) are not the ones it was for.
+    settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive, started_at + CLOCK_SKEW_S)
     carried = drain_started or {}
     tracked = [_Tracked(ref, drain_started_at=carried.get(ref.name)) for ref in request.services]
     interval = policy.fast_s

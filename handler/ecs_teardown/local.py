@@ -145,10 +145,15 @@ class AnswerEndpoint:
             self.answers.append(ReceivedAnswer(path, json.loads(raw), raw))
             self.arrived.notify_all()
 
-    def url(self, name: str = "answer") -> str:
-        """A URL shaped like CloudFormation's presigned one, signature included (so log scans have a target)."""
+    def url(self, name: str = "answer", signed_at: float | None = None) -> str:
+        """A URL shaped like CloudFormation's presigned one, signature included (so log scans have a target);
+        with `signed_at`, also its X-Amz-Date (when CloudFormation sent the request)."""
+        date = ""
+        if signed_at is not None:
+            stamp = datetime.datetime.fromtimestamp(signed_at, datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+            date = f"&X-Amz-Date={stamp}"
         return (
-            f"https://127.0.0.1:{self.port}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            f"https://127.0.0.1:{self.port}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256{date}"
             f"&X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"
             f"&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
         )

@@ -26,6 +26,7 @@ class ServiceSnapshot:
     pending: int = 0
     arn: str = ""
     missing_what: str = ""  # "cluster" or "service", for MISSING
+    created_at: float | None = None  # epoch seconds, where ECS says (it does; moto does not)
 
     @property
     def tasks(self) -> int:
@@ -61,6 +62,7 @@ class Phase(enum.StrEnum):
     DELETING = "deleting"
     DRAINING = "draining"  # DeleteService accepted; ECS shows DRAINING
     GONE = "gone"  # INACTIVE or MISSING
+    REPLACED = "replaced"  # a newer service has the name: not the one this teardown was asked for
     DELETE_ACCEPTED = "delete-accepted"  # done, with WaitForInactive=false
     FAILED = "failed"
 
@@ -78,12 +80,19 @@ class Settings:
     drain_timeout_s: float
     force: ForceMode
     wait_for_inactive: bool
+    # A service created after this moment is a newer one that took the name (a late or repeated Delete must not
+    # tear it down); None: no such check.
+    not_after: float | None = None
 
 
 def decide(snapshot: ServiceSnapshot | None, progress: Progress, elapsed_s: float, settings: Settings) -> Action:
     """The next action for one service. `elapsed_s` counts from the start of the teardown."""
     if snapshot is None:
         return Action(Kind.WAIT, Phase.OBSERVING, why="no reading of the service yet")
+    if _newer_than_request(snapshot, settings):
+        return Action(
+            Kind.DONE, Phase.REPLACED, why="a newer service of this name, created after the request: not touched"
+        )
     if snapshot.status in (INACTIVE, MISSING):
         what = f"{snapshot.missing_what} not found" if snapshot.missing_what else snapshot.status
         return Action(Kind.DONE, Phase.GONE, why=what)
@@ -113,6 +122,12 @@ def decide(snapshot: ServiceSnapshot | None, progress: Progress, elapsed_s: floa
             f"tasks still running after the drain timeout of {settings.drain_timeout_s:g} s ({snapshot.counts()})",
         )
     return Action(Kind.DELETE, Phase.DELETING, why="drained: no tasks left")
+
+
+def _newer_than_request(snapshot: ServiceSnapshot, settings: Settings) -> bool:
+    if snapshot.created_at is None or settings.not_after is None or snapshot.status in (INACTIVE, MISSING):
+        return False
+    return snapshot.created_at > settings.not_after
 
 
 def _force_or_fail(settings: Settings, why: str) -> Action:

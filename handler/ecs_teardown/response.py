@@ -6,6 +6,7 @@ this one replaces it (see cfn.py). The ResponseURL is a credential: only its hos
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import json
 import logging
@@ -15,7 +16,7 @@ import ssl
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,22 @@ def _cut_reason(body: dict[str, Any], reason: str, floor: int) -> None:
         else:
             high = middle - 1
     body["Reason"] = reason[:low] + _CUT_NOTE if low else _CUT_NOTE.strip()
+
+
+PRESIGNED_LIFETIME_S = 7200  # CloudFormation's response URLs are valid for two hours
+
+
+def signed_at(url: object, now: float) -> float | None:
+    """When CloudFormation signed its presigned ResponseURL (X-Amz-Date), i.e. when it sent the request; None when
+    the URL does not say or the time is not plausible (in the future, or older than the URL's lifetime)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        stamp = parse_qs(urlsplit(url).query).get("X-Amz-Date", [""])[0]
+        when = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC).timestamp()
+    except ValueError:
+        return None
+    return when if now - PRESIGNED_LIFETIME_S <= when <= now + 5 else None
 
 
 def fit_body(body: dict[str, Any]) -> bytes:

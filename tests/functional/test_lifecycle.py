@@ -327,7 +327,7 @@ def test_continuation_event_resumes_with_the_carried_start_time(monkeypatch, ans
     event = event_for("delete-continuation.json")
     started = event["EcsTeardownContinuation"]["StartedAt"]
     ecs.clock.now = started + 600  # 10 minutes in: the 300 s drain timeout has passed
-    web = ecs.add(FakeService("web", task_stop_s=1000, draining_s=10))
+    web = ecs.add(FakeService("web", task_stop_s=1000, draining_s=10, created_at=started - 3600))
     run = run_handler(monkeypatch, answers, event, ecs)
     assert run.answer["Status"] == "SUCCESS"
     assert operations(ecs) == ["UpdateService", "DeleteService"]

@@ -6,6 +6,7 @@ ECS's real codes and messages. A service's state is a pure function of the clock
 
 from __future__ import annotations
 
+import datetime
 import math
 import random
 from collections.abc import Callable
@@ -61,6 +62,7 @@ class FakeService:
     deleted_at: float | None = None
     scaled_at: float | None = None
     forced: bool = False
+    created_at: float | None = None  # set by FakeEcs.add: the clock when the service appeared
 
     @property
     def arn(self) -> str:
@@ -104,6 +106,8 @@ class FakeEcs:
     calls: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, service: FakeService) -> FakeService:
+        if service.created_at is None:
+            service.created_at = self.clock.now
         self.clusters.add(service.cluster)
         self.services[(service.cluster, service.name)] = service
         return service
@@ -150,6 +154,8 @@ class FakeEcs:
                     "desiredCount": service.desired_now(),
                     "runningCount": service.running(now),
                     "pendingCount": 0,
+                    # boto3 parses ECS's createdAt into an aware datetime; so does the fake
+                    "createdAt": datetime.datetime.fromtimestamp(service.created_at or 0.0, datetime.UTC),
                 }
             )
         return {"services": found, "failures": failures}

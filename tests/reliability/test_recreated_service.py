@@ -1,0 +1,139 @@
+"""A service re-created under the same name is never torn down by a late or repeated Delete of the old one.
+
+Two facts make that so: a Delete's teardown starts when CloudFormation sent it (the ResponseURL's X-Amz-Date), and
+ECS says when each service was created; a service newer than the request is not the one the request was about.
+A delivery after the time budget touches nothing at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecs_teardown.machine import Kind, Phase, Progress, ServiceSnapshot, Settings, decide
+from ecs_teardown.properties import ForceMode
+from ecs_teardown.response import signed_at
+from support.fake_ecs import FakeClock, FakeEcs, FakeService
+from support.handover import Lambda
+
+
+@pytest.fixture
+def ecs() -> FakeEcs:
+    return FakeEcs(FakeClock())
+
+
+def writes(ecs: FakeEcs, since: float) -> list[str]:
+    return [op for when, op, _ in ecs.calls if when >= since and op != "DescribeServices"]
+
+
+def test_a_hand_over_delivered_after_the_name_was_reused_leaves_the_new_service_alone(
+    monkeypatch, answers, event_for, ecs
+):
+    ecs.add(FakeService("web", task_stop_s=60, draining_s=400))
+    function = Lambda(monkeypatch, answers, ecs, timeout_s=120)
+    function.invoke(event_for("delete.json"))
+    assert function.hand_overs.pending, "a 7-minute teardown does not fit a 2-minute invocation"
+    # Before the hand-over arrives, the old service finishes draining and someone creates a new one by that name.
+    ecs.clock.advance(600)
+    reused_at = ecs.clock.now
+    new_web = ecs.add(FakeService("web", desired=3, tasks=3))
+    function.deliver_next()
+    while function.hand_overs.pending:
+        function.deliver_next()
+    assert function.bodies()[-1]["Status"] == "SUCCESS"
+    assert writes(ecs, since=reused_at) == [], "no UpdateService or DeleteService on the new web"
+    assert new_web.status(ecs.clock.now) == "ACTIVE" and new_web.desired_now() == 3
+
+
+def test_a_repeated_delete_after_the_answer_leaves_a_new_service_alone(monkeypatch, answers, event_for, ecs):
+    ecs.add(FakeService("web", task_stop_s=10, draining_s=10))
+    event = event_for("delete.json")
+    event["ResponseURL"] = answers.url("signed", signed_at=ecs.clock.now)  # CloudFormation sent it now
+    function = Lambda(monkeypatch, answers, ecs)
+    function.invoke(event)
+    assert function.bodies()[0]["Status"] == "SUCCESS"
+    ecs.clock.advance(120)
+    reused_at = ecs.clock.now
+    new_web = ecs.add(FakeService("web", desired=2, tasks=2))
+    function.invoke(event)  # Lambda delivers events at least once: the same Delete again
+    assert [b["Status"] for b in function.bodies(wait_for=2)] == ["SUCCESS", "SUCCESS"]
+    assert writes(ecs, since=reused_at) == []
+    assert new_web.status(ecs.clock.now) == "ACTIVE"
+
+
+def test_a_delivery_after_the_budget_touches_nothing(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Service": "web", "ServiceTimeout": "600"}
+    ecs.add(FakeService("web"))
+    event = event_for("delete.json", properties)
+    event["ResponseURL"] = answers.url("late", signed_at=ecs.clock.now - 1800)  # sent half an hour ago
+    function = Lambda(monkeypatch, answers, ecs)
+    function.invoke(event)
+    body = function.bodies()[0]
+    assert body["Status"] == "FAILED" and "nothing was touched" in body["Reason"]
+    assert ecs.calls == []
+
+
+def test_the_budget_counts_from_when_cloudformation_sent_the_request(monkeypatch, answers, event_for, ecs):
+    properties = {"Cluster": "demo", "Service": "web", "ServiceTimeout": "600"}
+    sent = ecs.clock.now - 300  # Lambda's queue held the event for 5 minutes
+    ecs.add(FakeService("web", task_stop_s=10, draining_s=5000, created_at=sent - 3600))
+    event = event_for("delete.json", properties)
+    event["ResponseURL"] = answers.url("queued", signed_at=sent)
+    Lambda(monkeypatch, answers, ecs).invoke(event)
+    body = answers.wait_for(1)[-1].body
+    assert body["Status"] == "FAILED" and "time budget" in body["Reason"]
+    assert ecs.clock.now - sent <= 600 - 60 + 1e-6, "answered before CloudFormation's own 600 s ran out"
+
+
+SETTINGS = Settings(drain_timeout_s=300, force=ForceMode.AUTO, wait_for_inactive=True, not_after=1000.0)
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "kind", "phase"),
+    [
+        (ServiceSnapshot("ACTIVE", desired=2, running=2, created_at=1000.5), Kind.DONE, Phase.REPLACED),
+        (ServiceSnapshot("DRAINING", created_at=1001.0), Kind.DONE, Phase.REPLACED),
+        (ServiceSnapshot("ACTIVE", desired=2, running=2, created_at=999.0), Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN),
+        (ServiceSnapshot("ACTIVE", desired=2, running=2, created_at=None), Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN),
+        (ServiceSnapshot("INACTIVE", created_at=2000.0), Kind.DONE, Phase.GONE),
+    ],
+)
+def test_decide_leaves_services_newer_than_the_request(snapshot, kind, phase):
+    action = decide(snapshot, Progress(), 0.0, SETTINGS)
+    assert (action.kind, action.phase) == (kind, phase)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20270115T080000Z&X-Amz-Signature=ab", 1799999999.0 + 1),
+        ("https://x.s3.amazonaws.com/p?X-Amz-Signature=ab", None),
+        ("https://x.s3.amazonaws.com/p?X-Amz-Date=garbage", None),
+        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20300101T000000Z", None),  # in the future
+        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20200101T000000Z", None),  # older than the URL's lifetime
+        (None, None),
+    ],
+)
+def test_signed_at(url, expected):
+    import datetime
+
+    now = datetime.datetime(2027, 1, 15, 8, 30, tzinfo=datetime.UTC).timestamp()
+    if expected is not None:
+        expected = datetime.datetime(2027, 1, 15, 8, 0, tzinfo=datetime.UTC).timestamp()
+    assert signed_at(url, now) == expected
+
+
+def test_no_hand_over_once_the_request_was_answered(monkeypatch, answers, event_for, ecs):
+    """crhelper's last-moment timer may answer FAILED while the engine is stuck; a hand-over after that would
+    answer the same request a second time."""
+    from ecs_teardown.custom_resource import Runtime, delete
+    from ecs_teardown.ecs import EcsGateway
+    from ecs_teardown.local import LocalContext
+
+    ecs.add(FakeService("web", task_stop_s=60, draining_s=4000, created_at=ecs.clock.now - 10))
+    handed: list[dict] = []
+    runtime = Runtime(
+        gateway_factory=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep, continuation=handed.append
+    )
+    report = delete(
+        event_for("delete.json"), LocalContext(timeout_s=120, clock=ecs.clock), runtime, answered=lambda: True
+    )
+    assert report.continued is False and handed == []

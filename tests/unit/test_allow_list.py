@@ -1,0 +1,45 @@
+"""The deployer's allow-list: '*' alone means any cluster; names and cluster ARNs count by name; nothing else
+widens it (a wildcard inside an entry, a service ARN, a typo can only narrow it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecs_teardown.custom_resource import allowed_cluster_names, check_allowed
+from ecs_teardown.properties import PropertyError, ServiceRef, TeardownRequest
+
+ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/"
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("*", None),
+        (" prod , * ", None),
+        ("prod,staging", {"prod", "staging"}),
+        (f"{ARN}prod, staging", {"prod", "staging"}),
+        (f"{ARN}*", set()),
+        ("prod*", set()),
+        ("*prod", set()),
+        (f"{ARN.replace('cluster/', 'service/')}prod/web", set()),
+        ("", set()),
+        (",,", set()),
+    ],
+)
+def test_allowed_cluster_names(text, names):
+    assert allowed_cluster_names(text) == names
+
+
+def request(cluster: str) -> TeardownRequest:
+    return TeardownRequest(cluster=cluster, services=(ServiceRef(cluster, "web"),))
+
+
+@pytest.mark.parametrize("text", [f"{ARN}*", "pro*", "", "staging"])
+def test_clusters_outside_the_list_are_refused_naming_cluster_and_services(text):
+    with pytest.raises(PropertyError, match=r"cluster 'prod' is not in .*services web were not touched"):
+        check_allowed(request("prod"), text)
+
+
+@pytest.mark.parametrize("text", ["*", "prod", f"{ARN}prod", "staging,prod"])
+def test_listed_clusters_pass(text):
+    check_allowed(request("prod"), text)
