@@ -357,21 +357,7 @@ class SelfInvoke:
 
 
 def _log_step(step: Step) -> None:
-    snapshot = step.snapshot
-    log.info(
-        f"{step.service.name}: {step.phase.value}",
-        extra={
-            "cluster": step.service.cluster,
-            "ecs_service": step.service.name,
-            "phase": step.phase.value,
-            "action": step.kind.value,
-            "force": step.force,
-            "result": step.result,
-            "why": step.why,
-            "status": snapshot.status if snapshot else None,
-            "desired": snapshot.desired if snapshot else None,
-            "running": snapshot.running if snapshot else None,
-            "pending": snapshot.pending if snapshot else None,
-            "elapsed_s": round(step.elapsed_s, 1),
-        },
-    )
+    fields = step.fields()
+    # Powertools keeps `service` for the function's own name: the ECS service goes under `ecs_service`.
+    fields["ecs_service"] = fields.pop("service")
+    log.info(f"{step.service.name}: {step.phase.value}", extra=fields)

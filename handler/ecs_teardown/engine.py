@@ -57,6 +57,24 @@ class Step:
     force: bool = False
     result: str = ""  # the outcome of the ECS call the step made, if any
 
+    def fields(self) -> dict[str, object]:
+        """The step as flat fields, for a JSON log line or a JSON output line."""
+        snapshot = self.snapshot
+        return {
+            "cluster": self.service.cluster,
+            "service": self.service.name,
+            "phase": self.phase.value,
+            "action": self.kind.value,
+            "result": self.result or None,
+            "force": self.force,
+            "status": snapshot.status if snapshot else None,
+            "desired": snapshot.desired if snapshot else None,
+            "running": snapshot.running if snapshot else None,
+            "pending": snapshot.pending if snapshot else None,
+            "elapsed_s": round(self.elapsed_s, 1),
+            "why": self.why,
+        }
+
 
 @dataclass
 class _Tracked:

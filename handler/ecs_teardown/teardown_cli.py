@@ -131,23 +131,7 @@ class Reporter:
     def step(self, step: Step) -> None:
         snapshot = step.snapshot
         if self.as_json:
-            self.emit(
-                {
-                    "event": "step",
-                    "cluster": step.service.cluster,
-                    "service": step.service.name,
-                    "phase": step.phase.value,
-                    "action": step.kind.value,
-                    "result": step.result or None,
-                    "force": step.force,
-                    "status": snapshot.status if snapshot else None,
-                    "desired": snapshot.desired if snapshot else None,
-                    "running": snapshot.running if snapshot else None,
-                    "pending": snapshot.pending if snapshot else None,
-                    "elapsed_s": round(step.elapsed_s, 1),
-                    "why": step.why,
-                }
-            )
+            self.emit({"event": "step", **step.fields()})
             return
         counts = snapshot.counts() if snapshot and snapshot.status != "MISSING" else ""
         status = snapshot.status if snapshot else ""
