@@ -42,12 +42,7 @@ class RedactingFilter(logging.Filter):
             record.msg = {k: ("<redacted>" if k == "ResponseURL" else v) for k, v in record.msg.items()}
         if record.args:
             record.msg, record.args = record.getMessage(), None
-        if isinstance(record.msg, dict):
-            record.msg = redact(str(record.msg))
-        elif isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        else:
-            record.msg = redact(str(record.msg))
+        record.msg = redact(str(record.msg))
         return True
 
 

@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HANDLER_DIR = Path(__file__).resolve().parents[1]  # where app.py, the Lambda entry, lives
+from .teardown_cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+HANDLER_DIR = Path(__file__).resolve().parents[1]  # where app.py, the Lambda entry, lives
 
 
 def _load_event(path: str) -> dict[str, Any]:
@@ -55,6 +55,7 @@ def invoke(args: argparse.Namespace) -> int:
         return _usage(f"the Lambda entry app.py is not beside the package ({HANDLER_DIR}); run from a checkout")
     sys.path.insert(0, str(HANDLER_DIR))
 
+    from .custom_resource import scope_of
     from .local import LOCAL_ACCOUNT, AnswerEndpoint, ContinuationQueue, LocalContext
 
     with AnswerEndpoint() as answers:
@@ -68,7 +69,8 @@ def invoke(args: argparse.Namespace) -> int:
             app.runtime.continuation = queue
             region = os.environ["AWS_REGION"]
             # The simulated function lives in the account its ServiceToken names, as the real one would.
-            account = _token_account(event) or LOCAL_ACCOUNT
+            scope = scope_of(None, event)
+            account = scope.account if scope else LOCAL_ACCOUNT
             invocations = queue.run(
                 app.lambda_handler,
                 event,
@@ -132,17 +134,6 @@ def _run_teardown(args: argparse.Namespace) -> int:
 
 
 EPILOG = "exit codes: 0 all gone, 1 some failed or unfinished, 2 bad usage"
-
-
-def _token_account(event: dict[str, Any]) -> str | None:
-    from .properties import ArnScope
-
-    properties = event.get("ResourceProperties")
-    for token in (event.get("ServiceToken"), properties.get("ServiceToken") if isinstance(properties, dict) else None):
-        scope = ArnScope.from_arn(token) if isinstance(token, str) else None
-        if scope is not None:
-            return scope.account
-    return None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from . import identity
 from .ecs import EcsCallError, EcsGateway
 from .engine import Gateway, Outcome, Step, TeardownResult, run_teardown, summarize
 from .machine import ACTIVE, MISSING, PollPolicy, ServiceSnapshot
-from .properties import ArnScope, PropertyError, TeardownRequest, parse_properties
+from .properties import NAME_RE, ArnScope, PropertyError, TeardownRequest, parse_properties
 from .response import signed_at
 
 log = logging.getLogger(__name__)
@@ -106,16 +105,13 @@ def allowed_cluster_names(text: str) -> set[str] | None:
     for entry in (part.strip() for part in text.split(",")):
         if entry == "*":
             return None
-        if _CLUSTER_NAME_RE.fullmatch(entry):
+        if NAME_RE.fullmatch(entry):
             names.add(entry)
         elif entry.startswith("arn:") and ":cluster/" in entry:
             name = entry.split(":cluster/", 1)[1]
-            if _CLUSTER_NAME_RE.fullmatch(name):
+            if NAME_RE.fullmatch(name):
                 names.add(name)
     return names
-
-
-_CLUSTER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
 def check_allowed(request: TeardownRequest, allowed: str | None) -> None:

@@ -19,7 +19,7 @@ DEFAULT_DRAIN_TIMEOUT_S = 300
 DEFAULT_CLUSTER = "default"
 
 _NAME = r"[A-Za-z0-9_-]{1,255}"
-_NAME_RE = re.compile(rf"{_NAME}", re.ASCII)
+NAME_RE = re.compile(rf"{_NAME}", re.ASCII)  # cluster and service names alike
 _PARTITION = r"aws(?:-[a-z]+)*"
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
 _ACCOUNT = r"\d{12}"
@@ -189,7 +189,7 @@ def _check_scope(label: str, text: str, match: re.Match[str], scope: ArnScope | 
 def _cluster_name(value: Any, scope: ArnScope | None) -> str:
     if not isinstance(value, str):
         raise PropertyError(f"Property Cluster: expected a cluster name or ARN, got {type(value).__name__}")
-    if _NAME_RE.fullmatch(value):
+    if NAME_RE.fullmatch(value):
         return value
     match = _CLUSTER_ARN_RE.fullmatch(value)
     if not match:
@@ -203,7 +203,7 @@ def _cluster_name(value: Any, scope: ArnScope | None) -> str:
 
 def _service_ref(label: str, value: str, scope: ArnScope | None) -> ServiceRef:
     """A service as written; its cluster is '' when the text does not say (a name, or a short ARN)."""
-    if _NAME_RE.fullmatch(value):
+    if NAME_RE.fullmatch(value):
         return ServiceRef("", value)
     match = SERVICE_ARN_RE.fullmatch(value)
     if not match:
