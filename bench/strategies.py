@@ -18,7 +18,7 @@ import botocore.waiter
 from botocore.exceptions import ClientError, WaiterError
 from timelines import CLUSTER
 
-from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, MAX_GENERATIONS, answer_margin_s
+from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
 from ecs_teardown.ecs import EcsGateway
 from ecs_teardown.engine import Outcome, run_teardown
 from ecs_teardown.machine import PollPolicy
@@ -69,7 +69,7 @@ def run_engine(ecs: FakeEcs, names: list[str], policy: PollPolicy | None = None,
     budget_end = started_at + service_timeout_s - answer_margin_s(service_timeout_s)
     gateway = EcsGateway(ecs)  # type: ignore[arg-type]  # the fake quacks like boto3's ECS client
     invocations = 0
-    for _ in range(MAX_GENERATIONS):  # the handler's own bound on hand-overs
+    for _ in range(MAX_INVOCATIONS):  # the handler's own bound on hand-overs
         invocations += 1
         lambda_end = clock() + LAMBDA_TIMEOUT_S - LAMBDA_RESERVE_S
         result = run_teardown(

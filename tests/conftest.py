@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from ecs_teardown import custom_resource
 from ecs_teardown.local import AnswerEndpoint, LocalContext
+from support.fake_stacks import FakeStacks
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 
@@ -33,6 +35,16 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     monkeypatch.delenv("ECS_TEARDOWN_ALLOWED_CLUSTERS", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def stacks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeStacks:
+    """In-process runs read the stack's status from this stand-in (DELETE_IN_PROGRESS unless a test sets another),
+    not from CloudFormation; tests marked `real_stacks` read it through boto3, from moto's server."""
+    fake = FakeStacks()
+    if request.node.get_closest_marker("real_stacks") is None:
+        monkeypatch.setattr(custom_resource, "CloudFormationStacks", lambda: fake)
+    return fake
 
 
 @pytest.fixture

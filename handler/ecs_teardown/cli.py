@@ -46,7 +46,7 @@ def invoke(args: argparse.Namespace) -> int:
     """Run app.lambda_handler on the event; hand-overs run as fresh invocations in this process."""
     event = _load_event(args.event)
     if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL_ECS"] = args.endpoint_url
+        os.environ["AWS_ENDPOINT_URL_ECS"] = os.environ["AWS_ENDPOINT_URL_CLOUDFORMATION"] = args.endpoint_url
     if args.region:
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = args.region
     os.environ.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
@@ -56,7 +56,7 @@ def invoke(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(HANDLER_DIR))
 
     from .custom_resource import scope_of
-    from .local import LOCAL_ACCOUNT, AnswerEndpoint, ContinuationQueue, LocalContext
+    from .local import LOCAL_ACCOUNT, AnswerEndpoint, ContinuationQueue, FixedStackStatus, LocalContext
 
     with AnswerEndpoint() as answers:
         answers.trust()  # this process only: SSL_CERT_FILE and the local-answer opt-in
@@ -67,6 +67,8 @@ def invoke(args: argparse.Namespace) -> int:
 
             queue = ContinuationQueue()
             app.runtime.continuation = queue
+            if args.stack_status:
+                app.runtime.stacks_factory = lambda: FixedStackStatus(args.stack_status)
             region = os.environ["AWS_REGION"]
             # The simulated function lives in the account its ServiceToken names, as the real one would.
             scope = scope_of(None, event)
@@ -174,7 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
         "events/), against the configured AWS endpoint, and print the answer CloudFormation would receive.",
     )
     local.add_argument("event", help="the event file (JSON), e.g. events/delete.json")
-    local.add_argument("--endpoint-url", help="ECS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL_ECS or AWS)")
+    local.add_argument(
+        "--endpoint-url",
+        help="ECS and CloudFormation endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL_ECS / _CLOUDFORMATION or AWS)",
+    )
+    local.add_argument(
+        "--stack-status",
+        metavar="STATUS",
+        help="what CloudFormation shows for the event's StackId, e.g. DELETE_IN_PROGRESS (default: ask it with "
+        "DescribeStacks); a hand-made event's StackId names no real stack",
+    )
     local.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)")
     local.add_argument("--timeout", type=float, default=900.0, help="the Lambda timeout to simulate, in seconds")
     local.add_argument("--function-name", default="ecs-teardown-local", help="the simulated function's name")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -14,16 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import identity
-from .ecs import EcsCallError, EcsGateway
+from .ecs import CallResult, EcsCallError, EcsGateway
 from .engine import Gateway, Outcome, Step, TeardownResult, run_teardown, summarize
 from .machine import ACTIVE, MISSING, PollPolicy, ServiceSnapshot
-from .properties import NAME_RE, ArnScope, PropertyError, TeardownRequest, parse_properties
+from .properties import NAME_RE, ArnScope, PropertyError, TeardownRequest, check_partition, parse_properties
 from .response import signed_at
+from .stacks import STACK_GOING_AWAY, CloudFormationStacks, StackReader, StackReadError
 
 log = logging.getLogger(__name__)
 
 CONTINUATION_KEY = "EcsTeardownContinuation"
-MAX_GENERATIONS = 24  # 24 fresh invocations cover a 3600 s budget even with 3-minute Lambda timeouts
+# Lambda's recursive loop detection stops a chain of invocations of one function after about 16 (Lambda developer
+# guide, "Recursive loop detection"); the next one would be dropped without a word. 10 invocations stay well below
+# it, and with the template's 900 s Timeout cover 10 x (900 - 45) = 8550 s, more than the longest ServiceTimeout.
+MAX_INVOCATIONS = 10
 LAMBDA_RESERVE_S = 45.0  # kept back from the Lambda's own end: the answer's PUT (worst ~36 s) and a hand-over
 RESOLVE_ATTEMPTS = 5
 ALLOWED_CLUSTERS_ENV = "ECS_TEARDOWN_ALLOWED_CLUSTERS"
@@ -56,6 +61,7 @@ class Runtime:
     allowed_clusters: str | None = None  # None: read ECS_TEARDOWN_ALLOWED_CLUSTERS (unset means any)
     on_step: Callable[[Step], None] | None = None  # extra observer (the CLI's live view)
     poll_policy: PollPolicy | None = None  # None: the engine's default, tuned for drains of minutes
+    stacks_factory: Callable[[], StackReader] | None = None  # None: CloudFormation's DescribeStacks through boto3
     _gateway: Gateway | None = field(default=None, repr=False)
 
     def gateway(self) -> Gateway:
@@ -65,6 +71,9 @@ class Runtime:
             except Exception as error:  # no region, a bad endpoint URL...: say so in the Reason
                 raise EcsSetupError(f"cannot set up the ECS client: {type(error).__name__}: {error}") from error
         return self._gateway
+
+    def stacks(self) -> StackReader:
+        return (self.stacks_factory or CloudFormationStacks)()
 
 
 @dataclass(frozen=True)
@@ -129,9 +138,32 @@ def check_allowed(request: TeardownRequest, allowed: str | None) -> None:
 
 
 def _request(event: dict[str, Any], context: Any, runtime: Runtime) -> TeardownRequest:
-    request = parse_properties(event.get("ResourceProperties"), scope_of(context, event))
+    scope = scope_of(context, event)
+    if scope is not None:
+        check_partition("This function's ARN", scope.partition)
+    request = parse_properties(event.get("ResourceProperties"), scope)
     check_allowed(request, runtime.allowed_clusters)
     return request
+
+
+def check_time_covered(request: TeardownRequest, context: Any) -> None:
+    """Refuse a ServiceTimeout that this function's invocations cannot cover before the answer is due.
+
+    The time left at the start of an invocation is the function's Timeout (Lambda's init phase has its own limit)."""
+    timeout_s = _remaining_s(context)
+    per_invocation_s = max(0.0, timeout_s - LAMBDA_RESERVE_S)
+    covered_s = per_invocation_s * MAX_INVOCATIONS
+    needed_s = request.service_timeout_s - answer_margin_s(request.service_timeout_s)
+    if covered_s >= needed_s:
+        return
+    least_timeout_s = math.ceil(needed_s / MAX_INVOCATIONS + LAMBDA_RESERVE_S)
+    raise PropertyError(
+        f"Property ServiceTimeout: {request.service_timeout_s} s cannot be covered by this function: its Timeout "
+        f"(about {timeout_s:.0f} s) leaves {per_invocation_s:.0f} s of work per invocation after a "
+        f"{LAMBDA_RESERVE_S:.0f} s reserve, and Lambda's recursive loop detection allows {MAX_INVOCATIONS} "
+        f"invocations in a row, {covered_s:.0f} s in all. Give the function a Timeout of at least {least_timeout_s} s, "
+        f"or a ServiceTimeout of at most {int(covered_s + answer_margin_s(request.service_timeout_s))} s"
+    )
 
 
 def resolve(request: TeardownRequest, runtime: Runtime) -> list[ServiceSnapshot]:
@@ -166,14 +198,21 @@ def resolve(request: TeardownRequest, runtime: Runtime) -> list[ServiceSnapshot]
 
 
 def create_or_update(event: dict[str, Any], context: Any, runtime: Runtime) -> tuple[str, dict[str, str]]:
-    """Validate and resolve the targets. Returns the physical id and the answer's Data."""
+    """Validate and resolve the targets. Returns the physical id and the answer's Data.
+
+    A Create issues an id that names the resource; an Update answers the id it was sent, so that no Update is ever
+    a replacement (whose cleanup Delete would carry the old properties: services that may still be in use)."""
     request = _request(event, context, runtime)
+    check_time_covered(request, context)
     try:
         snapshots = resolve(request, runtime)
     except EcsCallError as error:
         raise PropertyError(str(error)) from error
     arns = [s.arn for s in snapshots]
-    physical_id = identity.issue_id(request, arns)
+    if event.get("RequestType") == "Update" and identity.parse_id(event.get("PhysicalResourceId")) is not None:
+        physical_id = str(event["PhysicalResourceId"])
+    else:  # a Create, or an Update of a resource another function served (its ServiceToken changed): a new id
+        physical_id = identity.resource_id(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
     data = {
         "Cluster": request.cluster,
         "ServiceCount": str(len(arns)),
@@ -189,7 +228,8 @@ def create_or_update(event: dict[str, Any], context: Any, runtime: Runtime) -> t
 def delete(
     event: dict[str, Any], context: Any, runtime: Runtime, answered: Callable[[], bool] | None = None
 ) -> DeleteReport:
-    """Tear the services down, or answer SUCCESS at once for an id this handler never issued.
+    """Tear down the services the properties name, or answer SUCCESS at once when there is nothing to do: an id
+    this handler never issued (a failed Create's), or a stack that is not going away (see `StackGuard`).
 
     `answered` tells whether this request was already answered (crhelper's last-moment timer): then no hand-over.
     """
@@ -201,13 +241,14 @@ def delete(
             extra={"physical_id": str(physical_id)[:200]},
         )
         return DeleteReport(continued=False)
-    _check_id_scope(str(physical_id), scope_of(context, event))
-    request = _request(event, context, runtime)
-    if not issued.matches(request):
+    if not issued.names_resource(str(event.get("StackId", "")), str(event.get("LogicalResourceId", ""))):
         log.warning(
-            "physical id does not match the properties' services: nothing touched", extra={"physical_id": physical_id}
+            "physical id was issued for another stack or resource: nothing touched",
+            extra={"physical_id": str(physical_id)[:300]},
         )
         return DeleteReport(continued=False)
+    _check_id_scope(str(physical_id), scope_of(context, event))
+    request = _request(event, context, runtime)
 
     now = runtime.clock()
     started_at, generation, drain_started = _carried(event.get(CONTINUATION_KEY), now)
@@ -225,7 +266,9 @@ def delete(
             f"the time budget (ServiceTimeout {request.service_timeout_s} s) ran out before {which} began, "
             f"{now - started_at:.0f} s after the teardown started; nothing was touched"
         )
-    gateway = runtime.gateway()
+    gateway: Gateway = runtime.gateway()
+    if not request.teardown_on_removal:
+        gateway = StackGuard(gateway, runtime.stacks(), str(event.get("StackId", "")))
     throttles_before = gateway.throttles
 
     def on_step(step: Step) -> None:
@@ -243,17 +286,25 @@ def delete(
             "budget_left_s": round(budget_end - now, 1),
         },
     )
-    result = run_teardown(
-        request,
-        gateway,
-        started_at=started_at,
-        deadline=min(budget_end, lambda_end),
-        clock=runtime.clock,
-        sleep=runtime.sleep,
-        on_step=on_step,
-        drain_started=drain_started,
-        policy=runtime.poll_policy,
-    )
+    try:
+        result = run_teardown(
+            request,
+            gateway,
+            started_at=started_at,
+            deadline=min(budget_end, lambda_end),
+            clock=runtime.clock,
+            sleep=runtime.sleep,
+            on_step=on_step,
+            drain_started=drain_started,
+            policy=runtime.poll_policy,
+        )
+    except StackStaysError as stays:
+        log.info(
+            f"stack is {stays.status}: the resource is removed or replaced, not the stack deleted; "
+            "services left alone (TeardownOnRemoval: true tears them down in this case too)",
+            extra={"stack_status": stays.status, "cluster": request.cluster},
+        )
+        return DeleteReport(continued=False)
     throttles = gateway.throttles - throttles_before
     if result.all_done:
         log.info(
@@ -270,16 +321,63 @@ def delete(
     if answered is not None and answered():
         log.warning("already answered (the invocation's own timeout came first): no hand-over")
         return DeleteReport(continued=False, result=result, throttles=throttles)
-    if runtime.clock() < budget_end and generation + 1 < MAX_GENERATIONS:
+    if runtime.clock() < budget_end and generation + 1 < MAX_INVOCATIONS:
         hand_over(event, context, runtime, started_at, generation + 1, result.drain_started)
         return DeleteReport(continued=True, result=result, throttles=throttles)
     if runtime.clock() < budget_end:  # the budget is not spent: the hand-overs are
         raise TeardownError(
-            f"{summarize(result, budget_ran_out=False)}. Hand-overs stop at {MAX_GENERATIONS} invocations, and this "
+            f"{summarize(result, budget_ran_out=False)}. Hand-overs stop at {MAX_INVOCATIONS} invocations, and this "
             "teardown needed more: a longer Lambda timeout gives each invocation more time",
             result,
         )
     raise TeardownError(summarize(result, budget_ran_out=True), result)
+
+
+class StackStaysError(Exception):
+    """The stack that sent this Delete is not going away: no ECS write may happen."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class StackGuard:
+    """The gateway, with CloudFormation's record of the stack read before the first write (and only then: a Delete
+    with nothing left to write never needs it). A stack that is not going away stops the teardown (`StackStaysError`);
+    one that cannot be read fails it, with nothing touched."""
+
+    def __init__(self, gateway: Gateway, stacks: StackReader, stack_id: str) -> None:
+        self._gateway, self._stacks, self._stack_id = gateway, stacks, stack_id
+        self._going_away = False
+
+    @property
+    def throttles(self) -> int:
+        return self._gateway.throttles
+
+    def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
+        return self._gateway.describe(cluster, names)
+
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+        self._check()
+        return self._gateway.scale_to_zero(cluster, service)
+
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
+        self._check()
+        return self._gateway.delete(cluster, service, force)
+
+    def _check(self) -> None:
+        if self._going_away:
+            return
+        try:
+            status = self._stacks.status(self._stack_id)
+        except StackReadError as error:
+            raise TeardownError(
+                f"cannot tell whether stack {self._stack_id[:300]!r} is being deleted, so nothing was touched: {error}"
+            ) from error
+        if status not in STACK_GOING_AWAY:
+            raise StackStaysError(status)
+        log.info("stack is going away: teardown goes ahead", extra={"stack_status": status})
+        self._going_away = True
 
 
 def answer_margin_s(service_timeout_s: int) -> float:

@@ -42,6 +42,7 @@ class Show:
 def _environment(endpoint_url: str) -> None:
     os.environ.update(
         AWS_ENDPOINT_URL_ECS=endpoint_url,
+        AWS_ENDPOINT_URL_CLOUDFORMATION=endpoint_url,
         AWS_ACCESS_KEY_ID="demo",
         AWS_SECRET_ACCESS_KEY="demo",
         AWS_DEFAULT_REGION="us-east-1",
@@ -127,20 +128,41 @@ def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
     app.runtime.poll_policy = PollPolicy(fast_s=0.5, settle_s=1.0, imminent_cap_s=1.0, slow_cap_s=2.0, growth=2.0)
     names = [name for name, *_ in SERVICES] + [MISSING]
     properties = {"Cluster": CLUSTER, "Services": names, "DrainTimeoutSeconds": "30", "ServiceTimeout": "300"}
-    physical_id = identity.issue_id(parse_properties(properties), [])
+    parse_properties(properties)  # the demo's own properties are valid, or it stops here
+    stack_id = aws.create_stack("demo-app")
+    physical_id = identity.resource_id(stack_id, "Teardown")  # what the resource's Create answered
+    resource = {
+        "ResourceProperties": {"ServiceToken": "demo", **properties},
+        "PhysicalResourceId": physical_id,
+        "StackId": stack_id,
+    }
     answers_ok = True
     with AnswerEndpoint() as answers:
         answers.trust()
         plan = [
             (
-                "Delete of the stack's Teardown resource (5 services)",
+                "Delete of the Teardown resource, removed from the template (stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)",
                 "delete-services.json",
-                {"ResourceProperties": {"ServiceToken": "demo", **properties}, "PhysicalResourceId": physical_id},
+                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                resource,
             ),
-            ("Delete of a resource whose Create had failed", "delete-after-failed-create.json", {}),
+            (
+                "Delete of the Teardown resource, the stack being deleted (stack DELETE_IN_PROGRESS)",
+                "delete-services.json",
+                "DELETE_IN_PROGRESS",
+                resource,
+            ),
+            (
+                "Delete of a resource whose Create had failed",
+                "delete-after-failed-create.json",
+                "ROLLBACK_IN_PROGRESS",
+                {},
+            ),
         ]
-        for title, name, changes in plan:
+        for title, name, stack_status, changes in plan:
             event = _event(name, answers.url(name.removesuffix(".json")), **changes)
+            if event["StackId"] == stack_id:
+                aws.set_stack_status(stack_id, stack_status)
             show(f"CloudFormation -> lambda_handler: {title}")
             before = len(calls)
             app.lambda_handler(event, LocalContext(timeout_s=300))
@@ -151,8 +173,10 @@ def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
                 + f"  ({len(calls) - before} ECS calls)"
             )
             answers_ok = answers_ok and answer["Status"] == "SUCCESS"
-            if name == "delete-after-failed-create.json":
-                answers_ok = answers_ok and len(calls) == before
+            if stack_status != "DELETE_IN_PROGRESS":  # nothing to tear down: no ECS write at all
+                untouched = all(op == "DescribeServices" for op, *_ in calls[before:])
+                show(f"  no ECS write: {'right' if untouched else 'WRONG'} (the stack is {stack_status})")
+                answers_ok = answers_ok and untouched
     return _summary(show, answers_ok, calls)
 
 

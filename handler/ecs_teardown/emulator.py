@@ -84,6 +84,20 @@ class EmbeddedAws:
         timeline.deleted_at = now
         self._backend().services[f"{cluster}:{service}"].status = "DRAINING"
 
+    def create_stack(self, name: str) -> str:
+        """A stack in moto's CloudFormation (one placeholder resource), whose StackId a request can name."""
+        import boto3
+
+        template = '{"Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}}}'
+        client: Any = boto3.client("cloudformation", endpoint_url=self.url, region_name=self.region)
+        return str(client.create_stack(StackName=name, TemplateBody=template)["StackId"])
+
+    def set_stack_status(self, stack_id: str, status: str) -> None:
+        """Show the stack as CloudFormation would while it sends a request (moto never sends Update or Delete)."""
+        from moto.cloudformation.models import cloudformation_backends
+
+        cloudformation_backends[self.account][self.region].stacks[stack_id].status = status
+
     def _backend(self) -> Any:
         from moto.ecs.models import ecs_backends
 

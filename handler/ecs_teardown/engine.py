@@ -31,7 +31,8 @@ CLOCK_SKEW_S = 1.0  # a bound for the loop even if a clock never moves
 
 
 class Gateway(Protocol):
-    throttles: int
+    @property
+    def throttles(self) -> int: ...  # throttled calls so far (retried ones included)
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]: ...
     def scale_to_zero(self, cluster: str, service: str) -> CallResult: ...

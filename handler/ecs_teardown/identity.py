@@ -1,53 +1,68 @@
-"""Physical resource ids: which ids this handler issues, and whether a Delete's id is one of them.
+"""Physical resource ids: which ids this handler issues, and what a Delete or Update may do with one.
 
-One service: its ARN, as ECS returns it. Several: `ecs-teardown/CLUSTER/N-services/DIGEST`, where DIGEST hashes the
-sorted service names. Both depend only on the (cluster, service names) set, so a service written by name or by ARN,
-or a changed timeout, keeps the id; pointing at other services changes it (a replacement).
-A failed Create answers `ecs-teardown/failed-create/REQUEST_ID`, which a Delete recognizes as "nothing to do".
+Since 0.2 a Create answers an id that names the resource, not its services:
+`ecs-teardown/STACK_NAME/LOGICAL_ID/DIGEST`, where DIGEST hashes the StackId (an ARN with the stack's unique id)
+and the LogicalResourceId. An Update answers the id it was sent, whatever the new properties name, so an Update is
+never a replacement and CloudFormation never sends a cleanup Delete for the services an Update moved away from
+(CloudFormation user guide, custom resources: a new PhysicalResourceId makes the Update a replacement).
+
+Ids that 0.1 issued keep working for Update and Delete: the service's ARN (one service) and
+`ecs-teardown/CLUSTER/N-services/DIGEST` (several). A failed Create answers `ecs-teardown/failed-create/REQUEST_ID`,
+which a Delete recognizes as "nothing to do".
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
 from dataclasses import dataclass
 
-from .properties import SERVICE_ARN_RE, ServiceRef, TeardownRequest
+from .properties import SERVICE_ARN_RE
 
 PREFIX = "ecs-teardown"
-_MULTI_RE = re.compile(
-    rf"^{PREFIX}/(?P<cluster>[A-Za-z0-9_-]{{1,255}})/(?P<count>\d{{1,2}})-services/(?P<digest>[0-9a-f]{{32}})$"
+MAX_ID_BYTES = 1024  # CloudFormation's limit for a PhysicalResourceId
+_DIGEST_CHARS = 24
+# Stack names: a letter, then letters, digits and '-', at most 128. Logical ids: letters and digits, at most 255.
+_STACK_NAME = r"[A-Za-z][A-Za-z0-9-]{0,127}"
+_LOGICAL_ID = r"[A-Za-z0-9]{1,255}"
+_RESOURCE_RE = re.compile(
+    rf"{PREFIX}/(?P<stack>{_STACK_NAME})/(?P<logical>{_LOGICAL_ID})/(?P<digest>[0-9a-f]{{{_DIGEST_CHARS}}})", re.ASCII
 )
-MAX_ID_BYTES = 1024
+_STACK_ID_NAME_RE = re.compile(rf"arn:[a-z-]+:cloudformation:[^:]*:[^:]*:stack/(?P<name>{_STACK_NAME})/", re.ASCII)
+_LEGACY_SERVICES_RE = re.compile(
+    rf"{PREFIX}/(?P<cluster>[A-Za-z0-9_-]{{1,255}})/(?P<count>\d{{1,2}})-services/(?P<digest>[0-9a-f]{{32}})", re.ASCII
+)
+
+
+class IdKind(enum.Enum):
+    RESOURCE = "resource"  # ecs-teardown/STACK/LOGICAL_ID/DIGEST (0.2 on)
+    SERVICE_ARN = "service-arn"  # 0.1, one service
+    SERVICES_DIGEST = "services-digest"  # 0.1, several services
 
 
 @dataclass(frozen=True)
 class IssuedId:
-    """What an id issued by this handler says about its targets."""
+    """An id this handler issued: which kind, and for a resource id, the digest of its stack and logical id."""
 
-    cluster: str  # '' for a short-format service ARN, which does not name its cluster
-    service: str  # '' for a several-service id
+    kind: IdKind
     digest: str = ""
 
-    def matches(self, request: TeardownRequest) -> bool:
-        if self.service:
-            if len(request.services) != 1:
-                return False
-            only = request.services[0]
-            return only.name == self.service and self.cluster in ("", only.cluster)
-        return self.cluster == request.cluster and self.digest == digest_of(request.services)
+    def names_resource(self, stack_id: str, logical_id: str) -> bool:
+        """Whether this id was issued for this stack's resource (always true of the 0.1 kinds, which do not say)."""
+        return self.kind is not IdKind.RESOURCE or self.digest == _digest(stack_id, logical_id)
 
 
-def digest_of(services: tuple[ServiceRef, ...] | list[ServiceRef]) -> str:
-    names = "\n".join(sorted(ref.name for ref in services))
-    return hashlib.sha256(names.encode()).hexdigest()[:32]
+def _digest(stack_id: str, logical_id: str) -> str:
+    return hashlib.sha256(f"{stack_id}\n{logical_id}".encode()).hexdigest()[:_DIGEST_CHARS]
 
 
-def issue_id(request: TeardownRequest, service_arns: list[str]) -> str:
-    """The physical id for a resolved request (`service_arns` as DescribeServices returned them)."""
-    if len(request.services) == 1:
-        return service_arns[0]
-    return f"{PREFIX}/{request.cluster}/{len(request.services)}-services/{digest_of(request.services)}"
+def resource_id(stack_id: str, logical_id: str) -> str:
+    """The id a Create answers: stable for the resource, readable in the console, at most ~420 bytes."""
+    stack = _STACK_ID_NAME_RE.match(stack_id)
+    stack_name = stack.group("name") if stack else "stack"
+    logical = re.sub(r"[^A-Za-z0-9]", "", logical_id)[:255] or "resource"
+    return f"{PREFIX}/{stack_name}/{logical}/{_digest(stack_id, logical_id)}"
 
 
 def failed_create_id(request_id: str) -> str:
@@ -56,13 +71,14 @@ def failed_create_id(request_id: str) -> str:
 
 
 def parse_id(physical_id: object) -> IssuedId | None:
-    """The targets an id names, or None when this handler did not issue it (a failed Create's id, say)."""
+    """What kind of id this handler issued this is, or None when it did not issue it (a failed Create's id, say)."""
     if not isinstance(physical_id, str) or len(physical_id.encode()) > MAX_ID_BYTES:
         return None
-    single = SERVICE_ARN_RE.fullmatch(physical_id)
-    if single:
-        return IssuedId(cluster=single.group("cluster") or "", service=single.group("name"))
-    several = _MULTI_RE.fullmatch(physical_id)
-    if several:
-        return IssuedId(cluster=several.group("cluster"), service="", digest=several.group("digest"))
+    resource = _RESOURCE_RE.fullmatch(physical_id)
+    if resource:
+        return IssuedId(IdKind.RESOURCE, resource.group("digest"))
+    if SERVICE_ARN_RE.fullmatch(physical_id):
+        return IssuedId(IdKind.SERVICE_ARN)
+    if _LEGACY_SERVICES_RE.fullmatch(physical_id):
+        return IssuedId(IdKind.SERVICES_DIGEST)
     return None

@@ -177,6 +177,16 @@ class AnswerEndpoint:
         self._dir.cleanup()
 
 
+@dataclass(frozen=True)
+class FixedStackStatus:
+    """What `ecs-teardown invoke --stack-status` answers for every stack instead of asking CloudFormation."""
+
+    shown: str
+
+    def status(self, stack_id: str) -> str:
+        return self.shown
+
+
 class ContinuationQueue:
     """Stands in for the Lambda self-invoke outside Lambda: hand-overs queue here, and `run` plays them."""
 

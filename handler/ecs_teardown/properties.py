@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import partitions
+
 MAX_SERVICES = 50
 MAX_SERVICE_TIMEOUT_S = 3600
 DEFAULT_DRAIN_TIMEOUT_S = 300
@@ -82,6 +84,9 @@ class TeardownRequest:
     force: ForceMode = ForceMode.AUTO
     wait_for_inactive: bool = True
     service_timeout_s: int = MAX_SERVICE_TIMEOUT_S
+    # False: a Delete tears down only while CloudFormation deletes the stack (or rolls its creation back), not
+    # when the resource is merely removed from the template or replaced. True: in those cases too.
+    teardown_on_removal: bool = False
 
 
 KNOWN_PROPERTIES = (
@@ -93,6 +98,7 @@ KNOWN_PROPERTIES = (
     "DrainTimeoutSeconds",
     "ForceDelete",
     "WaitForInactive",
+    "TeardownOnRemoval",
 )
 
 
@@ -145,6 +151,7 @@ def parse_properties(properties: Any, scope: ArnScope | None = None) -> Teardown
         force=_force_mode(properties.get("ForceDelete")),
         wait_for_inactive=_boolean(properties, "WaitForInactive", True),
         service_timeout_s=service_timeout,
+        teardown_on_removal=_boolean(properties, "TeardownOnRemoval", False),
     )
 
 
@@ -175,6 +182,7 @@ def _service_list(properties: Mapping[str, Any]) -> list[str]:
 
 
 def _check_scope(label: str, text: str, match: re.Match[str], scope: ArnScope | None) -> None:
+    check_partition(f"Property {label}", match.group("partition"))
     if scope is None:
         return
     for part in ("partition", "region", "account"):
@@ -184,6 +192,16 @@ def _check_scope(label: str, text: str, match: re.Match[str], scope: ArnScope | 
                 f"Property {label}: {_show(text)} is in {part} {theirs!r}, "
                 f"but this function tears down services in {part} {ours!r} only"
             )
+
+
+def check_partition(label: str, partition: str) -> None:
+    """A partition whose ResponseURL this function cannot answer to is refused before anything is accepted."""
+    if not partitions.is_known(partition):
+        known = ", ".join(sorted(partitions.DNS_SUFFIXES))
+        raise PropertyError(
+            f"{label}: partition {_show(partition)} is not one this function can answer CloudFormation in "
+            f"(known: {known})"
+        )
 
 
 def _cluster_name(value: Any, scope: ArnScope | None) -> str:

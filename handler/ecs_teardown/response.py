@@ -18,10 +18,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
+from .partitions import answer_host_suffixes
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4096
-AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+AWS_HOST_SUFFIXES = answer_host_suffixes()  # every partition this function accepts requests from
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 ALLOW_LOCAL_ENV = "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL"
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")

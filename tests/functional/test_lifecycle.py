@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from ecs_teardown.identity import resource_id
 from ecs_teardown.local import AnswerEndpoint
 from support.driver import run_handler
 from support.fake_ecs import FakeClock, FakeEcs, FakeService, burst, throttle_fraction
 
 WEB_ARN = "arn:aws:ecs:us-east-1:123456789012:service/demo/web"
+API_ARN = "arn:aws:ecs:us-east-1:123456789012:service/demo/api"
+STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo-app/0a1b2c3d-0000-0000-0000-000000000000"
+RESOURCE_ID = resource_id(STACK_ID, "Teardown")  # what the events' resource's Create answered
 
 
 @pytest.fixture
@@ -23,11 +27,11 @@ def operations(ecs: FakeEcs) -> list[str]:
 # --- Create and Update ------------------------------------------------------------------------------------------
 
 
-def test_create_answers_the_service_arn_and_data(monkeypatch, answers, event_for, ecs):
+def test_create_answers_an_id_naming_the_resource_and_the_service_arn_in_data(monkeypatch, answers, event_for, ecs):
     ecs.add(FakeService("web"))
     run = run_handler(monkeypatch, answers, event_for("create.json"), ecs)
     assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
-    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert run.answer["PhysicalResourceId"] == RESOURCE_ID == "ecs-teardown/demo-app/Teardown/b9d8f0bf1be39bf7402122a7"
     assert run.answer["Data"]["ServiceArn"] == WEB_ARN
     assert run.answer["Data"]["ServiceCount"] == "1"
     assert operations(ecs) == [], "a Create only reads"
@@ -71,34 +75,61 @@ def test_update_spelled_by_arn_keeps_the_physical_id(monkeypatch, answers, event
     ecs.add(FakeService("web"))
     run = run_handler(monkeypatch, answers, event_for("update.json"), ecs)
     assert run.answer["Status"] == "SUCCESS"
-    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert run.answer["PhysicalResourceId"] == RESOURCE_ID
 
 
-def test_update_to_another_service_is_a_replacement(monkeypatch, answers, event_for, ecs):
+@pytest.mark.parametrize("physical_id", [RESOURCE_ID, WEB_ARN], ids=["resource-id", "id-of-version-0.1"])
+def test_update_to_another_service_keeps_the_id_so_it_is_no_replacement(
+    monkeypatch, answers, event_for, ecs, physical_id
+):
     ecs.add(FakeService("web"))
     ecs.add(FakeService("api"))
-    run = run_handler(monkeypatch, answers, event_for("update-replace.json"), ecs)
+    run = run_handler(monkeypatch, answers, event_for("update-repoint.json", PhysicalResourceId=physical_id), ecs)
     assert run.answer["Status"] == "SUCCESS"
-    assert run.answer["PhysicalResourceId"] == WEB_ARN.replace("/web", "/api")
+    assert run.answer["PhysicalResourceId"] == physical_id, "a new id would make CloudFormation delete web later"
+    assert run.answer["Data"]["ServiceArn"] == API_ARN
+    assert operations(ecs) == [], "an Update only reads"
 
 
 def test_failed_update_keeps_the_old_id(monkeypatch, answers, event_for, ecs):
     event = event_for("update.json", {"Cluster": "demo", "Service": "missing"})
     run = run_handler(monkeypatch, answers, event, ecs)
     assert run.answer["Status"] == "FAILED"
-    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert run.answer["PhysicalResourceId"] == RESOURCE_ID
 
 
-def test_several_services_get_a_stable_id(monkeypatch, answers, event_for, ecs):
+def test_several_services_get_the_same_resource_id(monkeypatch, answers, event_for, ecs):
     for name in ("web", "api", "worker"):
         ecs.add(FakeService(name))
     first = run_handler(monkeypatch, answers, event_for("create-services.json"), ecs)
     reordered = event_for("create-services.json", {"Cluster": "demo", "Services": ["worker", WEB_ARN, "api"]})
     second = run_handler(monkeypatch, answers, reordered, ecs)
     assert first.answer["Status"] == second.answer["Status"] == "SUCCESS"
-    assert first.answer["PhysicalResourceId"] == second.answer["PhysicalResourceId"]
+    assert first.answer["PhysicalResourceId"] == second.answer["PhysicalResourceId"] == RESOURCE_ID
     assert first.answer["PhysicalResourceId"] == event_for("delete-services.json")["PhysicalResourceId"]
-    assert len(first.answer["PhysicalResourceId"]) <= 1024
+    assert first.answer["Data"]["ServiceCount"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("lambda_timeout_s", "service_timeout", "status"),
+    [
+        (900, "3600", "SUCCESS"),
+        (120, "300", "SUCCESS"),  # (120 - 45) x 10 = 750 s of work for 270 s
+        (60, "300", "FAILED"),  # (60 - 45) x 10 = 150 s of work for 270 s
+        (300, "3600", "FAILED"),  # 2550 s of work for 3540 s
+    ],
+)
+def test_create_refuses_a_service_timeout_the_function_cannot_cover(
+    monkeypatch, answers, event_for, ecs, lambda_timeout_s, service_timeout, status
+):
+    ecs.add(FakeService("web"))
+    event = event_for("create.json", {"Cluster": "demo", "Service": "web", "ServiceTimeout": service_timeout})
+    run = run_handler(monkeypatch, answers, event, ecs, lambda_timeout_s=lambda_timeout_s)
+    assert run.answer["Status"] == status, run.answer["Reason"]
+    if status == "FAILED":
+        reason = run.answer["Reason"]
+        assert reason.startswith("Property ServiceTimeout: ") and f"its Timeout (about {lambda_timeout_s} s)" in reason
+        assert ecs.calls == [], "refused before any ECS call"
 
 
 # --- Delete -----------------------------------------------------------------------------------------------------
@@ -116,7 +147,7 @@ def test_delete_scales_down_waits_for_tasks_then_deletes_and_waits_for_inactive(
     start = ecs.clock.now
     run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
     assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
-    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert run.answer["PhysicalResourceId"] == RESOURCE_ID
     assert operations(ecs) == ["UpdateService", "DeleteService"]
     delete_call = next(kwargs for _, op, kwargs in ecs.calls if op == "DeleteService")
     assert delete_call["force"] is False
@@ -246,13 +277,6 @@ def test_budget_running_out_fails_naming_each_unfinished_service(monkeypatch, an
     ecs.add(FakeService("web", task_stop_s=5, draining_s=10_000))
     ecs.add(FakeService("api", task_stop_s=5, draining_s=10))
     event = event_for("delete-services.json", properties)
-    event["PhysicalResourceId"] = event["PhysicalResourceId"].replace("3-services", "2-services")
-    from ecs_teardown.identity import digest_of
-    from ecs_teardown.properties import ServiceRef
-
-    event["PhysicalResourceId"] = (
-        f"ecs-teardown/demo/2-services/{digest_of([ServiceRef('demo', 'web'), ServiceRef('demo', 'api')])}"
-    )
     start = ecs.clock.now
     run = run_handler(monkeypatch, answers, event, ecs, lambda_timeout_s=120)
     assert run.answer["Status"] == "FAILED"
@@ -266,11 +290,7 @@ def test_several_services_proceed_concurrently_in_batches_of_ten(monkeypatch, an
     names = [f"svc{i:02d}" for i in range(12)]
     for index, name in enumerate(names):
         ecs.add(FakeService(name, task_stop_s=30 + index * 5, draining_s=20))
-    from ecs_teardown.identity import digest_of
-    from ecs_teardown.properties import ServiceRef
-
     event = event_for("delete-services.json", {"Cluster": "demo", "Services": names})
-    event["PhysicalResourceId"] = f"ecs-teardown/demo/12-services/{digest_of([ServiceRef('demo', n) for n in names])}"
     start = ecs.clock.now
     run = run_handler(monkeypatch, answers, event, ecs)
     assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
@@ -289,12 +309,82 @@ def test_allow_list_refuses_other_clusters_and_touches_nothing(monkeypatch, answ
     assert ecs.calls == []
 
 
-def test_delete_whose_id_does_not_match_its_properties_touches_nothing(monkeypatch, answers, event_for, ecs):
+@pytest.mark.parametrize(
+    "physical_id", [WEB_ARN, WEB_ARN.replace("/web", "/other"), "ecs-teardown/demo/2-services/" + "a" * 32]
+)
+def test_delete_with_an_id_of_version_0_1_tears_down_what_its_properties_name(
+    monkeypatch, answers, event_for, ecs, physical_id
+):
+    """An Update of 0.1's resources now keeps their id; the properties may have moved on (web here)."""
+    ecs.add(FakeService("web", tasks=2))
+    run = run_handler(monkeypatch, answers, event_for("delete-legacy-id.json", PhysicalResourceId=physical_id), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert run.answer["PhysicalResourceId"] == physical_id
+    assert operations(ecs) == ["UpdateService", "DeleteService"]
+
+
+def test_delete_with_an_id_issued_for_another_resource_touches_nothing(monkeypatch, answers, event_for, ecs, stacks):
     ecs.add(FakeService("web"))
-    event = event_for("delete.json", PhysicalResourceId=WEB_ARN.replace("/web", "/other"))
-    run = run_handler(monkeypatch, answers, event, ecs)
+    other = resource_id(STACK_ID.replace("0a1b2c3d", "ffffffff"), "Teardown")  # the stack's earlier incarnation
+    run = run_handler(monkeypatch, answers, event_for("delete.json", PhysicalResourceId=other), ecs)
     assert run.answer["Status"] == "SUCCESS"
-    assert ecs.calls == []
+    assert run.answer["PhysicalResourceId"] == other
+    assert ecs.calls == [] and stacks.reads == []
+
+
+# --- Delete: only when CloudFormation deletes the stack ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stack_status",
+    ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_IN_PROGRESS"],
+)
+def test_delete_while_the_stack_stays_touches_nothing(monkeypatch, answers, event_for, ecs, stacks, stack_status):
+    """The resource was removed from the template or replaced: its services may well stay in the stack."""
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.shown = stack_status
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert operations(ecs) == []
+    assert stacks.reads == [STACK_ID]
+
+
+@pytest.mark.parametrize("stack_status", ["DELETE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"])
+def test_delete_while_the_stack_goes_away_tears_down(monkeypatch, answers, event_for, ecs, stacks, stack_status):
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.shown = stack_status
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert operations(ecs) == ["UpdateService", "DeleteService"]
+    assert stacks.reads == [STACK_ID], "read once, before the first write"
+
+
+def test_teardown_on_removal_tears_down_whatever_the_stack_does(monkeypatch, answers, event_for, ecs, stacks):
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.shown = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+    event = event_for("delete.json", {"Cluster": "demo", "Service": "web", "TeardownOnRemoval": "true"})
+    run = run_handler(monkeypatch, answers, event, ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert operations(ecs) == ["UpdateService", "DeleteService"]
+    assert stacks.reads == []
+
+
+def test_delete_when_the_stack_cannot_be_read_fails_and_touches_nothing(monkeypatch, answers, event_for, ecs, stacks):
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.error = "AccessDenied: not authorized to perform cloudformation:DescribeStacks"
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "FAILED"
+    reason = run.answer["Reason"]
+    assert reason.startswith(f"cannot tell whether stack {STACK_ID!r} is being deleted, so nothing was touched")
+    assert "AccessDenied" in reason
+    assert operations(ecs) == []
+
+
+def test_delete_with_nothing_left_to_do_needs_no_stack_read(monkeypatch, answers, event_for, ecs, stacks):
+    stacks.error = "AccessDenied"
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)  # web does not exist
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert stacks.reads == []
 
 
 def test_malformed_event_gets_a_failed_answer(monkeypatch, answers, event_for, ecs):

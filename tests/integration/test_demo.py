@@ -28,6 +28,7 @@ def test_demo_tears_everything_down_and_exits_0() -> None:
         assert f"  {name:<8} INACTIVE  ok" in out
     assert "ghost    MISSING   ok" in out
     assert "UpdateService(service=agent" not in out, "the DAEMON never gets a desiredCount"
-    assert out.count("CloudFormation <- SUCCESS") == 2
+    assert out.count("CloudFormation <- SUCCESS") == 3
+    assert out.count("no ECS write: right") == 2, "removed from the template, and a failed Create: nothing touched"
     assert "draining-tasks" in out, "drains take visible time"
     assert took < 60

@@ -32,13 +32,33 @@ def test_invoke_tears_down_and_prints_the_answer(moto_url: str) -> None:
     ecs.create_cluster(clusterName="demo")
     ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}])
     ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
-    done = invoke("events/delete.json", "--endpoint-url", moto_url)
+    done = invoke("events/delete.json", "--endpoint-url", moto_url, "--stack-status", "DELETE_IN_PROGRESS")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)  # stdout holds the answer alone; logs went to stderr
     assert answer["Status"] == "SUCCESS"
-    assert answer["PhysicalResourceId"] == "arn:aws:ecs:us-east-1:123456789012:service/demo/web"
+    assert answer["PhysicalResourceId"] == "ecs-teardown/demo-app/Teardown/b9d8f0bf1be39bf7402122a7"
     assert ecs.describe_services(cluster="demo", services=["web"])["services"][0]["status"] == "INACTIVE"
     assert "X-Amz-Signature" not in done.stderr
+
+
+@pytest.mark.parametrize("stack_status", ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None])
+def test_invoke_reads_the_stack_status_at_the_endpoint_or_as_told(moto_url: str, stack_status: str | None) -> None:
+    """Without --stack-status the handler asks the endpoint's CloudFormation, which knows no stack demo-app: a
+    FAILED that says so, nothing touched. With a status of a stack that stays: SUCCESS, nothing touched."""
+    ecs = boto3.client("ecs", endpoint_url=moto_url)
+    ecs.create_cluster(clusterName="demo")
+    ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}])
+    ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
+    extra = ["--stack-status", stack_status] if stack_status else []
+    done = invoke("events/delete.json", "--endpoint-url", moto_url, *extra)
+    answer = json.loads(done.stdout)
+    if stack_status:
+        assert (done.returncode, answer["Status"]) == (0, "SUCCESS"), done.stderr
+    else:
+        assert (done.returncode, answer["Status"]) == (1, "FAILED")
+        assert "does not exist" in answer["Reason"] and "nothing was touched" in answer["Reason"]
+    service = ecs.describe_services(cluster="demo", services=["web"])["services"][0]
+    assert (service["status"], service["desiredCount"]) == ("ACTIVE", 2)
 
 
 def test_invoke_exits_1_on_a_failed_answer(moto_url: str) -> None:

@@ -10,9 +10,9 @@ import boto3
 import pytest
 
 from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.identity import digest_of
+from ecs_teardown.identity import resource_id
 from ecs_teardown.local import AnswerEndpoint, LocalContext
-from ecs_teardown.properties import ServiceRef
+from support.moto_stacks import stack_in_moto, stack_in_moto_shows
 
 pytestmark = pytest.mark.integration
 
@@ -60,16 +60,51 @@ def status_of(ecs: Any, name: str) -> str:
     return str(answer["services"][0]["status"]) if answer["services"] else "MISSING"
 
 
-def test_create_then_delete_round_trip(ecs, runtime, answers, event_for):
+@pytest.mark.real_stacks
+def test_create_then_delete_round_trip(ecs, runtime, answers, event_for, moto_url, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", moto_url)
+    stack_id = stack_in_moto(moto_url, "CREATE_IN_PROGRESS")
     arn = create_service(ecs, "web", desired=3)
-    created = invoke(event_for("create.json"), answers)
+    created = invoke(event_for("create.json", StackId=stack_id), answers)
     assert created["Status"] == "SUCCESS", created["Reason"]
-    assert created["PhysicalResourceId"] == arn
-    deleted = invoke(event_for("delete.json", PhysicalResourceId=created["PhysicalResourceId"]), answers)
+    assert created["PhysicalResourceId"] == resource_id(stack_id, "Teardown")
+    assert created["Data"]["ServiceArn"] == arn
+    stack_in_moto_shows(stack_id, "DELETE_IN_PROGRESS")
+    deleted = invoke(
+        event_for("delete.json", StackId=stack_id, PhysicalResourceId=created["PhysicalResourceId"]), answers
+    )
     assert deleted["Status"] == "SUCCESS", deleted["Reason"]
     assert status_of(ecs, "web") == "INACTIVE"
     calls = runtime.gateway().calls
     assert calls["update_service"] == 1 and calls["delete_service"] == 1
+
+
+@pytest.mark.real_stacks
+def test_delete_while_moto_shows_the_stack_staying_touches_nothing(
+    ecs, runtime, answers, event_for, moto_url, monkeypatch
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", moto_url)
+    stack_id = stack_in_moto(moto_url, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    create_service(ecs, "web", desired=3)
+    deleted = invoke(
+        event_for("delete.json", StackId=stack_id, PhysicalResourceId=resource_id(stack_id, "Teardown")), answers
+    )
+    assert deleted["Status"] == "SUCCESS", deleted["Reason"]
+    assert status_of(ecs, "web") == "ACTIVE"
+    assert "update_service" not in runtime.gateway().calls and "delete_service" not in runtime.gateway().calls
+
+
+@pytest.mark.real_stacks
+def test_delete_for_a_stack_moto_does_not_know_fails_and_touches_nothing(
+    ecs, runtime, answers, event_for, moto_url, monkeypatch
+):
+    """DescribeStacks answers ValidationError ("Stack ... does not exist"): the edge turns it into a clear Reason."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", moto_url)
+    create_service(ecs, "web", desired=3)
+    deleted = invoke(event_for("delete.json"), answers)
+    assert deleted["Status"] == "FAILED"
+    assert "nothing was touched: DescribeStacks of " in deleted["Reason"] and "ValidationError" in deleted["Reason"]
+    assert status_of(ecs, "web") == "ACTIVE"
 
 
 def test_create_of_a_missing_service_names_it(ecs, runtime, answers, event_for):
@@ -112,10 +147,8 @@ def test_twelve_services_in_one_resource(ecs, runtime, answers, event_for):
         create_service(ecs, name)
     created = invoke(event_for("create-services.json", {"Cluster": "demo", "Services": names}), answers)
     assert created["Status"] == "SUCCESS", created["Reason"]
-    assert (
-        created["PhysicalResourceId"]
-        == f"ecs-teardown/demo/12-services/{digest_of([ServiceRef('demo', n) for n in names])}"
-    )
+    event = event_for("create-services.json")
+    assert created["PhysicalResourceId"] == resource_id(event["StackId"], event["LogicalResourceId"])
     event = event_for("delete-services.json", {"Cluster": "demo", "Services": names})
     event["PhysicalResourceId"] = created["PhysicalResourceId"]
     deleted = invoke(event, answers)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ecs_teardown.identity import resource_id
 from support.driver import Run, run_handler
 from support.fake_ecs import FakeClock, FakeService, Fault, client_error
 from support.faults import FAULT_KINDS, OPERATIONS, WorldFakeEcs, always, burst_of, storm
@@ -133,7 +134,7 @@ def test_create_and_update_resolve_through_four_failed_reads(monkeypatch, answer
     run = run_handler(monkeypatch, answers, event_for(request_file), ecs)
     assert injected.fired == 4
     assert run.answer["Status"] == "SUCCESS", run.answer.get("Reason")
-    assert run.answer["PhysicalResourceId"] == WEB_ARN
+    assert run.answer["PhysicalResourceId"] == resource_id(event_for(request_file)["StackId"], "Teardown")
     assert run.answer["Data"]["ServiceArn"] == WEB_ARN
     assert ecs.accepted == [], "a Create or an Update only reads"
 

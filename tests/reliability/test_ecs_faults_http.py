@@ -10,9 +10,8 @@ import boto3
 import pytest
 
 from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.identity import digest_of
+from ecs_teardown.identity import resource_id
 from ecs_teardown.local import AnswerEndpoint, LocalContext
-from ecs_teardown.properties import ServiceRef
 from support.faults import FaultProxy
 
 pytestmark = pytest.mark.integration
@@ -82,10 +81,8 @@ def test_create_through_a_proxy_that_resets_connections(moto_ecs, moto_url, monk
         answer = invoke_through(proxy, monkeypatch, event_for("create-services.json"), answers)
     assert proxy.requests_reset >= 1
     assert answer["Status"] == "SUCCESS", answer.get("Reason")
-    assert (
-        answer["PhysicalResourceId"]
-        == f"ecs-teardown/demo/3-services/{digest_of([ServiceRef('demo', n) for n in NAMES])}"
-    )
+    event = event_for("create-services.json")
+    assert answer["PhysicalResourceId"] == resource_id(event["StackId"], event["LogicalResourceId"])
     assert {name: status_of(moto_ecs, name) for name in NAMES} == dict.fromkeys(NAMES, "ACTIVE")
 
 

@@ -20,14 +20,14 @@ import boto3
 import pytest
 
 from ecs_teardown import custom_resource
-from ecs_teardown.custom_resource import CONTINUATION_KEY, MAX_GENERATIONS, Runtime, answer_margin_s
+from ecs_teardown.custom_resource import CONTINUATION_KEY, MAX_INVOCATIONS, Runtime, answer_margin_s
 from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.identity import digest_of
+from ecs_teardown.identity import resource_id
 from ecs_teardown.local import LocalContext
-from ecs_teardown.properties import ServiceRef
 from support.fake_ecs import FakeClock, FakeService
 from support.faults import ThreadSafeClock, WorldFakeEcs, storm
 from support.handover import Lambda
+from support.moto_stacks import stack_in_moto
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOKE_PROCESS = ROOT / "tests" / "support" / "invoke_process.py"
@@ -49,7 +49,7 @@ def without_continuation(event: dict[str, Any]) -> dict[str, Any]:
 # --- running out of time: hand-overs -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lambda_timeout_s", [120, 300, 900])
+@pytest.mark.parametrize("lambda_timeout_s", [180, 300, 900])
 def test_a_drain_longer_than_the_invocation_hands_over_and_answers_once(
     monkeypatch, answers, event_for, ecs, lambda_timeout_s
 ):
@@ -81,10 +81,10 @@ def test_hand_overs_stop_at_their_cap_with_a_truthful_reason(monkeypatch, answer
     function = Lambda(monkeypatch, answers, ecs, timeout_s=lambda_timeout_s)
     function.run_chain(event_for("delete.json", properties))
     bodies = function.bodies()
-    assert function.invocations == MAX_GENERATIONS
+    assert function.invocations == MAX_INVOCATIONS
     assert len(bodies) == 1 and bodies[0]["Status"] == "FAILED"
     reason = bodies[0]["Reason"]
-    assert "web (" in reason and f"{MAX_GENERATIONS} invocations" in reason, reason
+    assert "web (" in reason and f"{MAX_INVOCATIONS} invocations" in reason, reason
     assert "time budget ran out" not in reason, "the budget (3600 s) was not spent: the Reason must not say it was"
 
 
@@ -96,9 +96,6 @@ def test_the_budget_running_out_is_a_clear_failed_before_cloudformation_gives_up
     ecs.add(FakeService("web", task_stop_s=5, draining_s=100_000))
     ecs.add(FakeService("api", task_stop_s=5, draining_s=5))
     event = event_for("delete-services.json", properties)
-    event["PhysicalResourceId"] = (
-        f"ecs-teardown/demo/2-services/{digest_of([ServiceRef('demo', 'web'), ServiceRef('demo', 'api')])}"
-    )
     start = ecs.clock.now
     function = Lambda(monkeypatch, answers, ecs, timeout_s=900)
     function.run_chain(event)
@@ -156,11 +153,11 @@ def test_a_malformed_hand_over_voids_neither_the_drain_timeout_nor_the_deadline(
     web = ecs.add(FakeService("web", desired=2, tasks=2, task_stop_s=30, draining_s=3000))
     event = event_for("delete.json")
     event[CONTINUATION_KEY] = carried
-    function = Lambda(monkeypatch, answers, ecs, timeout_s=300)
-    function.run_chain(event, limit=MAX_GENERATIONS + 1)
+    function = Lambda(monkeypatch, answers, ecs, timeout_s=900)
+    function.run_chain(event, limit=MAX_INVOCATIONS + 1)
     bodies = function.bodies()
     assert len(bodies) == 1
-    assert all(end - start <= 300 for start, end in function.spans), "an invocation ran past its Lambda timeout"
+    assert all(end - start <= 900 for start, end in function.spans), "an invocation ran past its Lambda timeout"
     assert not web.forced, "its tasks stop in 30 s, well within the 300 s drain timeout"
     if bodies[0]["Status"] == "FAILED":
         assert re.search(r"EcsTeardownContinuation|time budget", bodies[0]["Reason"]), bodies[0]["Reason"]
@@ -291,8 +288,16 @@ def test_two_execution_environments_delete_the_same_services_at_once(moto_url, a
     client.create_service(
         cluster="demo", serviceName="worker", taskDefinition="web", desiredCount=0, schedulingStrategy="DAEMON"
     )
-    event = json.dumps(event_for("delete-services.json"))
-    env = {**os.environ, "AWS_ENDPOINT_URL_ECS": moto_url, "PYTHONPATH": ""}
+    stack_id = stack_in_moto(moto_url, "DELETE_IN_PROGRESS")
+    event = json.dumps(
+        event_for("delete-services.json", StackId=stack_id, PhysicalResourceId=resource_id(stack_id, "Teardown"))
+    )
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL_ECS": moto_url,
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": moto_url,
+        "PYTHONPATH": "",
+    }
     start_at = str(time.time() + 1.5)  # both environments begin their first call together
     processes = [
         subprocess.Popen(
