@@ -422,3 +422,15 @@ def test_continuation_event_resumes_with_the_carried_start_time(monkeypatch, ans
     assert run.answer["Status"] == "SUCCESS"
     assert operations(ecs) == ["UpdateService", "DeleteService"]
     assert web.forced, "the drain timeout counted from the carried start, so the delete was forced at once"
+
+
+def test_update_of_an_id_this_function_never_issued_answers_its_own_id(monkeypatch, answers, event_for, ecs):
+    """The ServiceToken moved from another function to this one: the old id is not ours, so the Update answers a
+    resource id (a replacement) and CloudFormation's cleanup Delete of the old id touches nothing here."""
+    ecs.add(FakeService("web"))
+    run = run_handler(monkeypatch, answers, event_for("update.json", PhysicalResourceId="someone-elses-id"), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    assert run.answer["PhysicalResourceId"] == RESOURCE_ID
+    cleanup = run_handler(monkeypatch, answers, event_for("delete.json", PhysicalResourceId="someone-elses-id"), ecs)
+    assert cleanup.answer["Status"] == "SUCCESS"
+    assert operations(ecs) == []
