@@ -18,7 +18,7 @@ BOTOCORE_PARTITIONS = json.loads((Path(botocore.__file__).parent / "data" / "par
 
 def test_table_matches_botocore_partitions() -> None:
     shipped = {p["id"]: p["outputs"]["dnsSuffix"] for p in BOTOCORE_PARTITIONS["partitions"]}
-    assert partitions.DNS_SUFFIXES == shipped
+    assert shipped == partitions.DNS_SUFFIXES
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,6 @@ def test_the_function_s_own_unknown_partition_is_refused_at_create() -> None:
     from ecs_teardown.custom_resource import Runtime, _request
 
     context = type("Context", (), {"invoked_function_arn": "arn:aws-future:lambda:xx-future-1:123456789012:function:f"})
-    with pytest.raises(PropertyError, match="^This function's ARN: partition 'aws-future' is not one"):
+    with pytest.raises(PropertyError, match=r"^This function's ARN: partition 'aws-future' is not one"):
         _request({"ResourceProperties": {"Service": "web"}}, context(), Runtime())
     assert ArnScope.from_arn(context.invoked_function_arn) is not None
