@@ -21,9 +21,7 @@ from botocore.loaders import Loader
 from ecs_teardown import response
 from ecs_teardown.custom_resource import ALLOWED_CLUSTERS_ENV, Runtime
 from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.identity import digest_of
 from ecs_teardown.local import LocalContext
-from ecs_teardown.properties import ServiceRef
 from support.driver import run_handler
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
 from support.netwatch import ConnectionWatch
@@ -190,11 +188,7 @@ def allow_list_world(ecs: FakeEcs) -> None:
 
 def allow_list_event(event_for: Any, request_file: str, properties: dict[str, Any], refused: str | None) -> Any:
     event = event_for(request_file, properties)
-    if "Services" in properties:
-        event["PhysicalResourceId"] = (
-            f"ecs-teardown/demo/2-services/{digest_of([ServiceRef('demo', 'web'), ServiceRef('demo', 'api')])}"
-        )
-    elif request_file != "create.json" and refused == "default":
+    if request_file != "create.json" and refused == "default":
         event["PhysicalResourceId"] = "arn:aws:ecs:us-east-1:123456789012:service/default/web"
     return event
 
@@ -393,6 +387,7 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
     assert len(actions) == len(set(actions))
     used = {f"ecs:{op}" for op in operations_called("ecs")}
     used |= {IAM_ACTION_OF.get(("lambda", op), f"lambda:{op}") for op in operations_called("lambda")}
+    used |= {f"cloudformation:{op}" for op in operations_called("cloudformation")}
     assert (
         set(actions)
         == used
@@ -401,6 +396,7 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
             "ecs:UpdateService",
             "ecs:DeleteService",
             "lambda:InvokeFunction",
+            "cloudformation:DescribeStacks",
         }
     )
     # What a teardown really calls, on the fake, is within what the scan found.
@@ -413,5 +409,9 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
         if any(a.startswith("ecs:") for a in strings_in(statement["Action"])):
             arns = [r for r in resources_of if r.startswith("arn:")]
             assert arns and all(":service/" in r for r in arns), "ECS actions only on services"
+        elif strings_in(statement["Action"]) == ["cloudformation:DescribeStacks"]:
+            assert resources_of == [
+                "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"
+            ], "the stacks of this account and region"
         else:
             assert all("function:${AWS::StackName}-teardown" in r for r in resources_of), "only itself"
