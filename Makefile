@@ -12,7 +12,8 @@ VENV_313 := .venv-py313
 # The SAM CLI and cfn-lint live in their own virtualenv (the SAM CLI pins an older boto3).
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-stamp
-# python3.13 with only boto3: what the Lambda runtime offers, to run the built function on.
+# python3.13 with only boto3: what the Lambda runtime offers, to run the built function on; and awslambdaric, the
+# runtime's own interface client (its bootstrap and context object), which tests/e2e runs the function under.
 LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed-stamp
 SAM_ENV = PATH="$(dir $(realpath $(LAMBDA_VENV)/bin/python))$${PATH:+:$$PATH}" SAM_CLI_TELEMETRY=0
@@ -41,7 +42,7 @@ $(SAM_STAMP): constraints-sam.txt
 
 $(LAMBDA_STAMP): constraints.txt
 	$(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV)
-	$(LAMBDA_VENV)/bin/python -m pip install $(PIP_QUIET) -c constraints.txt boto3
+	$(LAMBDA_VENV)/bin/python -m pip install $(PIP_QUIET) -c constraints.txt boto3 awslambdaric
 	touch $@
 
 ## The deployer's checks on their own: cfn-lint, sam validate --lint, sam build (into .aws-sam/).
