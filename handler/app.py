@@ -95,7 +95,8 @@ def lambda_handler(event: Any, context: Any) -> None:
         logical_resource_id=str(fields.get("LogicalResourceId"))[:300],
     )
     try:
-        check_response_url(fields.get("ResponseURL"))
+        scope = custom_resource.scope_of(context, fields)
+        check_response_url(fields.get("ResponseURL"), partition=scope.partition if scope else None)
     except ResponseUrlError as error:
         logger.error(f"cannot answer this request: {error}")
         return

@@ -15,12 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import identity
-from .ecs import CallResult, EcsCallError, EcsGateway
+from .ecs import CallOutcome, CallResult, EcsCallError, EcsGateway
 from .engine import Gateway, Outcome, Step, TeardownResult, run_teardown, summarize
-from .machine import ACTIVE, MISSING, PollPolicy, ServiceSnapshot
-from .properties import NAME_RE, ArnScope, PropertyError, TeardownRequest, check_partition, parse_properties
+from .machine import ACTIVE, INACTIVE, MISSING, PollPolicy, ServiceSnapshot
+from .properties import (
+    MAX_SERVICE_TIMEOUT_S,
+    NAME_RE,
+    ArnScope,
+    PropertyError,
+    TeardownRequest,
+    check_partition,
+    parse_properties,
+)
 from .response import signed_at
-from .stacks import STACK_GOING_AWAY, CloudFormationStacks, StackReader, StackReadError
+from .stacks import STACK_GOING_AWAY, STACK_REMOVING_IT, CloudFormationStacks, StackReader, StackReadError
 
 log = logging.getLogger(__name__)
 
@@ -156,13 +164,16 @@ def check_time_covered(request: TeardownRequest, context: Any) -> None:
     needed_s = request.service_timeout_s - answer_margin_s(request.service_timeout_s)
     if covered_s >= needed_s:
         return
-    least_timeout_s = math.ceil(needed_s / MAX_INVOCATIONS + LAMBDA_RESERVE_S)
+    # The time left is a little under the Timeout when this runs: advise a Timeout with a few seconds to spare.
+    least_timeout_s = math.ceil(needed_s / MAX_INVOCATIONS + LAMBDA_RESERVE_S) + 2
+    longest = max((s for s in range(1, MAX_SERVICE_TIMEOUT_S + 1) if s - answer_margin_s(s) <= covered_s), default=0)
+    longest_text = f"a ServiceTimeout of at most {longest} s" if longest else "no ServiceTimeout at all"
     raise PropertyError(
         f"Property ServiceTimeout: {request.service_timeout_s} s cannot be covered by this function: its Timeout "
         f"(about {timeout_s:.0f} s) leaves {per_invocation_s:.0f} s of work per invocation after a "
         f"{LAMBDA_RESERVE_S:.0f} s reserve, and Lambda's recursive loop detection allows {MAX_INVOCATIONS} "
-        f"invocations in a row, {covered_s:.0f} s in all. Give the function a Timeout of at least {least_timeout_s} s, "
-        f"or a ServiceTimeout of at most {int(covered_s + answer_margin_s(request.service_timeout_s))} s"
+        f"invocations in a row, {covered_s:.0f} s in all. Give the function a Timeout of at least {least_timeout_s} s; "
+        f"with this one it can serve {longest_text}"
     )
 
 
@@ -211,7 +222,7 @@ def create_or_update(event: dict[str, Any], context: Any, runtime: Runtime) -> t
     arns = [s.arn for s in snapshots]
     if event.get("RequestType") == "Update" and identity.parse_id(event.get("PhysicalResourceId")) is not None:
         physical_id = str(event["PhysicalResourceId"])
-    else:  # a Create, or an Update of a resource another function served (its ServiceToken changed): a new id
+    else:  # a Create, or an Update of an id this function never issued (a replacement; its cleanup Delete is a no-op)
         physical_id = identity.resource_id(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
     data = {
         "Cluster": request.cluster,
@@ -241,12 +252,6 @@ def delete(
             extra={"physical_id": str(physical_id)[:200]},
         )
         return DeleteReport(continued=False)
-    if not issued.names_resource(str(event.get("StackId", "")), str(event.get("LogicalResourceId", ""))):
-        log.warning(
-            "physical id was issued for another stack or resource: nothing touched",
-            extra={"physical_id": str(physical_id)[:300]},
-        )
-        return DeleteReport(continued=False)
     _check_id_scope(str(physical_id), scope_of(context, event))
     request = _request(event, context, runtime)
 
@@ -266,9 +271,8 @@ def delete(
             f"the time budget (ServiceTimeout {request.service_timeout_s} s) ran out before {which} began, "
             f"{now - started_at:.0f} s after the teardown started; nothing was touched"
         )
-    gateway: Gateway = runtime.gateway()
-    if not request.teardown_on_removal:
-        gateway = StackGuard(gateway, runtime.stacks(), str(event.get("StackId", "")))
+    accepted = STACK_REMOVING_IT if request.teardown_on_removal else STACK_GOING_AWAY
+    gateway = StackGuard(runtime.gateway(), runtime.stacks(), str(event.get("StackId", "")), accepted, generation)
     throttles_before = gateway.throttles
 
     def on_step(step: Step) -> None:
@@ -300,8 +304,8 @@ def delete(
         )
     except StackStaysError as stays:
         log.info(
-            f"stack is {stays.status}: the resource is removed or replaced, not the stack deleted; "
-            "services left alone (TeardownOnRemoval: true tears them down in this case too)",
+            f"stack is {stays.status}: not a stack delete (the resource is removed, replaced or rolled back); "
+            "services left alone",
             extra={"stack_status": stays.status, "cluster": request.cluster},
         )
         return DeleteReport(continued=False)
@@ -317,7 +321,7 @@ def delete(
         )
         return DeleteReport(continued=False, result=result, throttles=throttles)
     if result.with_outcome(Outcome.FAILED):
-        raise TeardownError(summarize(result, budget_ran_out=False), result)
+        raise TeardownError(summarize(result, budget_ran_out=False) + gateway.unread_note(), result)
     if answered is not None and answered():
         log.warning("already answered (the invocation's own timeout came first): no hand-over")
         return DeleteReport(continued=False, result=result, throttles=throttles)
@@ -330,7 +334,7 @@ def delete(
             "teardown needed more: a longer Lambda timeout gives each invocation more time",
             result,
         )
-    raise TeardownError(summarize(result, budget_ran_out=True), result)
+    raise TeardownError(summarize(result, budget_ran_out=True) + gateway.unread_note(), result)
 
 
 class StackStaysError(Exception):
@@ -342,42 +346,74 @@ class StackStaysError(Exception):
 
 
 class StackGuard:
-    """The gateway, with CloudFormation's record of the stack read before the first write (and only then: a Delete
-    with nothing left to write never needs it). A stack that is not going away stops the teardown (`StackStaysError`);
-    one that cannot be read fails it, with nothing touched."""
+    """The gateway, with CloudFormation's record of the stack read before the teardown acts or waits on anything: at
+    the first reading that finds a service not yet gone (a Delete with nothing left to do never reads it), and
+    before any write. A stack that is not going away stops the teardown (`StackStaysError`); one that cannot be read
+    fails it, or, when CloudFormation only throttled or was unavailable, holds the teardown back until a later round
+    reads it."""
 
-    def __init__(self, gateway: Gateway, stacks: StackReader, stack_id: str) -> None:
+    def __init__(
+        self, gateway: Gateway, stacks: StackReader, stack_id: str, accepted: frozenset[str], generation: int
+    ) -> None:
         self._gateway, self._stacks, self._stack_id = gateway, stacks, stack_id
+        self._accepted, self._generation = accepted, generation
         self._going_away = False
+        self.unread = ""  # why the stack's status could not be read yet (a transient error)
 
     @property
     def throttles(self) -> int:
         return self._gateway.throttles
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
-        return self._gateway.describe(cluster, names)
+        snapshots = self._gateway.describe(cluster, names)
+        live = any(s.status not in (INACTIVE, MISSING) for s in snapshots.values())
+        if live and not self._going_away and not self._check():
+            return {}  # no reading this round: nothing is decided, nothing is written
+        return snapshots
 
     def scale_to_zero(self, cluster: str, service: str) -> CallResult:
-        self._check()
+        if not self._check():
+            return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
         return self._gateway.scale_to_zero(cluster, service)
 
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
-        self._check()
+        if not self._check():
+            return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
         return self._gateway.delete(cluster, service, force)
 
-    def _check(self) -> None:
+    def unread_note(self) -> str:
+        return f". The stack's status could not be read, so nothing was done: {self.unread}" if self.unread else ""
+
+    def _check(self) -> bool:
+        """True once the stack is known to be going away; False while it cannot be read for a transient reason."""
         if self._going_away:
-            return
+            return True
         try:
-            status = self._stacks.status(self._stack_id)
+            status = self._status_of(self._stack_id)
         except StackReadError as error:
+            if error.transient:
+                self.unread = str(error)
+                return False
+            touched = "nothing was touched" if self._generation == 0 else "this invocation made no ECS call"
             raise TeardownError(
-                f"cannot tell whether stack {self._stack_id[:300]!r} is being deleted, so nothing was touched: {error}"
+                f"cannot tell whether stack {self._stack_id[:300]!r} is being deleted, so {touched}: {error}"
             ) from error
-        if status not in STACK_GOING_AWAY:
+        if status not in self._accepted:
             raise StackStaysError(status)
         log.info("stack is going away: teardown goes ahead", extra={"stack_status": status})
-        self._going_away = True
+        self._going_away, self.unread = True, ""
+        return True
+
+    def _status_of(self, stack_id: str) -> str:
+        """The stack's status; for a nested stack that is going away, its root's decides (a root's update that
+        removes the nested stack also shows it DELETE_IN_PROGRESS, and the services it names may stay)."""
+        record = self._stacks.describe(stack_id)
+        if record.status not in self._accepted or not record.root_id:
+            return record.status
+        root = self._stacks.describe(record.root_id)
+        if root.status in self._accepted:
+            return record.status
+        return f"{record.status} (nested; its root stack {record.root_id[:300]!r} is {root.status})"
 
 
 def answer_margin_s(service_timeout_s: int) -> float:

@@ -43,14 +43,11 @@ class IdKind(enum.Enum):
 
 @dataclass(frozen=True)
 class IssuedId:
-    """An id this handler issued: which kind, and for a resource id, the digest of its stack and logical id."""
+    """An id this handler issued, and which kind. A Delete acts on the properties it carries, whichever stack or
+    logical id the id was first issued for (CloudFormation can move a resource between stacks), within the stack
+    status rules of custom_resource.StackGuard."""
 
     kind: IdKind
-    digest: str = ""
-
-    def names_resource(self, stack_id: str, logical_id: str) -> bool:
-        """Whether this id was issued for this stack's resource (always true of the 0.1 kinds, which do not say)."""
-        return self.kind is not IdKind.RESOURCE or self.digest == _digest(stack_id, logical_id)
 
 
 def _digest(stack_id: str, logical_id: str) -> str:
@@ -72,11 +69,11 @@ def failed_create_id(request_id: str) -> str:
 
 def parse_id(physical_id: object) -> IssuedId | None:
     """What kind of id this handler issued this is, or None when it did not issue it (a failed Create's id, say)."""
-    if not isinstance(physical_id, str) or len(physical_id.encode()) > MAX_ID_BYTES:
+    if not isinstance(physical_id, str) or len(physical_id.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
         return None
     resource = _RESOURCE_RE.fullmatch(physical_id)
     if resource:
-        return IssuedId(IdKind.RESOURCE, resource.group("digest"))
+        return IssuedId(IdKind.RESOURCE)
     if SERVICE_ARN_RE.fullmatch(physical_id):
         return IssuedId(IdKind.SERVICE_ARN)
     if _LEGACY_SERVICES_RE.fullmatch(physical_id):

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .stacks import StackRecord
+
 LOCAL_ACCOUNT = "123456789012"
 
 
@@ -183,8 +185,8 @@ class FixedStackStatus:
 
     shown: str
 
-    def status(self, stack_id: str) -> str:
-        return self.shown
+    def describe(self, stack_id: str) -> StackRecord:
+        return StackRecord(self.shown)
 
 
 class ContinuationQueue:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from .partitions import answer_host_suffixes
+from .partitions import DNS_SUFFIXES, answer_host_suffixes
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,9 @@ def local_answers_allowed() -> bool:
     return os.environ.get(ALLOW_LOCAL_ENV, "").strip().lower() == "true"
 
 
-def check_response_url(url: object, allow_local: bool | None = None) -> SplitResult:
-    """Accept only https to an AWS host (or, with the local opt-in, to 127.0.0.1 / localhost)."""
+def check_response_url(url: object, allow_local: bool | None = None, partition: str | None = None) -> SplitResult:
+    """Accept only https to an AWS host (or, with the local opt-in, to 127.0.0.1 / localhost); with `partition`
+    (the function's own), only a host of that partition: CloudFormation answers from the stack's own partition."""
     if allow_local is None:
         allow_local = local_answers_allowed()
     if not isinstance(url, str) or not url:
@@ -54,13 +55,15 @@ def check_response_url(url: object, allow_local: bool | None = None) -> SplitRes
         raise ResponseUrlError("the ResponseURL must not carry user information")
     if allow_local and host in LOCAL_HOSTS:
         return parts
+    suffixes = (f".{DNS_SUFFIXES[partition]}",) if partition in DNS_SUFFIXES else AWS_HOST_SUFFIXES
     is_aws = bool(_HOST_RE.match(host)) and any(
-        host.endswith(suffix) and len(host) > len(suffix) for suffix in AWS_HOST_SUFFIXES
+        host.endswith(suffix) and len(host) > len(suffix) for suffix in suffixes
     )
     if not is_aws:
         shown = host[:80] or "(none)"
         local = f"; local hosts need {ALLOW_LOCAL_ENV}=true" if host in LOCAL_HOSTS else ""
-        raise ResponseUrlError(f"refusing to answer to host {shown!r}: not an AWS host{local}")
+        of = f" of partition {partition!r}" if partition in DNS_SUFFIXES else ""
+        raise ResponseUrlError(f"refusing to answer to host {shown!r}: not an AWS host{of}{local}")
     if port not in (None, 443):
         raise ResponseUrlError(f"refusing to answer to port {port} of {host!r}: AWS answers use 443")
     return parts

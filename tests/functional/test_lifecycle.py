@@ -323,50 +323,120 @@ def test_delete_with_an_id_of_version_0_1_tears_down_what_its_properties_name(
     assert operations(ecs) == ["UpdateService", "DeleteService"]
 
 
-def test_delete_with_an_id_issued_for_another_resource_touches_nothing(monkeypatch, answers, event_for, ecs, stacks):
-    ecs.add(FakeService("web"))
-    other = resource_id(STACK_ID.replace("0a1b2c3d", "ffffffff"), "Teardown")  # the stack's earlier incarnation
+@pytest.mark.parametrize("stack_status", ["DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"])
+def test_delete_with_an_id_issued_in_another_stack_follows_the_stack_it_is_in_now(
+    monkeypatch, answers, event_for, ecs, stacks, stack_status
+):
+    """CloudFormation can move a resource to another stack (stack refactoring): the id keeps its first stack's
+    digest; what the request's own stack is doing decides."""
+    ecs.add(FakeService("web", tasks=1))
+    stacks.shown = stack_status
+    other = resource_id(STACK_ID.replace("0a1b2c3d", "ffffffff"), "OldName")
     run = run_handler(monkeypatch, answers, event_for("delete.json", PhysicalResourceId=other), ecs)
     assert run.answer["Status"] == "SUCCESS"
     assert run.answer["PhysicalResourceId"] == other
-    assert ecs.calls == [] and stacks.reads == []
+    expected = ["UpdateService", "DeleteService"] if stack_status == "DELETE_IN_PROGRESS" else []
+    assert operations(ecs) == expected
 
 
 # --- Delete: only when CloudFormation deletes the stack ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "stack_status",
-    ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_IN_PROGRESS"],
+# Every status botocore's CloudFormation model knows: only two of them mean the stack is going away.
+STACK_STATUSES = (
+    __import__("botocore.session")
+    .session.get_session()
+    .get_service_model("cloudformation")
+    .shape_for("StackStatus")
+    .enum
 )
-def test_delete_while_the_stack_stays_touches_nothing(monkeypatch, answers, event_for, ecs, stacks, stack_status):
-    """The resource was removed from the template or replaced: its services may well stay in the stack."""
+TEARS_DOWN = {"DELETE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"}
+TEARS_DOWN_ON_REMOVAL = TEARS_DOWN | {"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}
+
+
+@pytest.mark.parametrize("on_removal", [False, True], ids=["default", "TeardownOnRemoval"])
+@pytest.mark.parametrize("stack_status", STACK_STATUSES)
+def test_delete_tears_down_only_while_the_stack_goes_away(
+    monkeypatch, answers, event_for, ecs, stacks, stack_status, on_removal
+):
+    """The resource removed from the template or replaced, an update rolled back, a late delivery after the
+    stack's delete: its services may well stay, so nothing is touched. TeardownOnRemoval adds the removal only."""
     ecs.add(FakeService("web", desired=3, tasks=3))
     stacks.shown = stack_status
+    properties = {"Cluster": "demo", "Service": "web", "TeardownOnRemoval": str(on_removal).lower()}
+    run = run_handler(monkeypatch, answers, event_for("delete.json", properties), ecs)
+    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
+    tears_down = stack_status in (TEARS_DOWN_ON_REMOVAL if on_removal else TEARS_DOWN)
+    assert operations(ecs) == (["UpdateService", "DeleteService"] if tears_down else [])
+    assert stacks.reads == [STACK_ID], "read once, before acting"
+
+
+def test_every_status_list_is_a_status_cloudformation_has():
+    assert set(STACK_STATUSES) >= TEARS_DOWN_ON_REMOVAL and len(STACK_STATUSES) > 20
+
+
+ROOT_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/root-app/11111111-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("root_status", "torn_down"),
+    [
+        ("DELETE_IN_PROGRESS", True),  # the root is deleted: its nested stacks go with it
+        ("ROLLBACK_IN_PROGRESS", True),  # the root's creation is rolled back
+        ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", False),  # the root's update removed this nested stack
+        ("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", False),  # the root's failed update rolls back
+    ],
+)
+def test_a_nested_stack_going_away_follows_its_root(
+    monkeypatch, answers, event_for, ecs, stacks, root_status, torn_down
+):
+    """A nested stack shows DELETE_IN_PROGRESS both when its root is deleted and when a root's update removes it;
+    the services it names may belong to the root or a sibling, which stay in the second case."""
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.statuses = {STACK_ID: "DELETE_IN_PROGRESS", ROOT_ID: root_status}
+    stacks.roots = {STACK_ID: ROOT_ID}
     run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
     assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
-    assert operations(ecs) == []
-    assert stacks.reads == [STACK_ID]
+    assert operations(ecs) == (["UpdateService", "DeleteService"] if torn_down else [])
+    assert stacks.reads == [STACK_ID, ROOT_ID]
 
 
-@pytest.mark.parametrize("stack_status", ["DELETE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"])
-def test_delete_while_the_stack_goes_away_tears_down(monkeypatch, answers, event_for, ecs, stacks, stack_status):
-    ecs.add(FakeService("web", desired=3, tasks=3))
-    stacks.shown = stack_status
-    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
-    assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
-    assert operations(ecs) == ["UpdateService", "DeleteService"]
-    assert stacks.reads == [STACK_ID], "read once, before the first write"
-
-
-def test_teardown_on_removal_tears_down_whatever_the_stack_does(monkeypatch, answers, event_for, ecs, stacks):
-    ecs.add(FakeService("web", desired=3, tasks=3))
+def test_a_draining_service_is_not_waited_for_while_the_stack_stays(monkeypatch, answers, event_for, ecs, stacks):
+    """Someone else's delete left the service DRAINING: a cleanup Delete must not hold the update up waiting."""
+    web = ecs.add(FakeService("web", tasks=0, draining_s=3000))
+    web.deleted_at = ecs.clock.now
     stacks.shown = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
-    event = event_for("delete.json", {"Cluster": "demo", "Service": "web", "TeardownOnRemoval": "true"})
-    run = run_handler(monkeypatch, answers, event, ecs)
+    start = ecs.clock.now
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
+    assert run.answer["Status"] == "SUCCESS"
+    assert ecs.clock.now - start < 5, "answered at once"
+    assert operations(ecs) == []
+
+
+def test_a_throttled_stack_read_is_waited_out(monkeypatch, answers, event_for, ecs, stacks):
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.error, stacks.transient, stacks.failures = "Throttling: Rate exceeded", True, 3
+    run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs)
     assert run.answer["Status"] == "SUCCESS", run.answer["Reason"]
     assert operations(ecs) == ["UpdateService", "DeleteService"]
-    assert stacks.reads == []
+    assert len(stacks.reads) == 4
+
+
+def test_a_stack_read_throttled_until_the_budget_ends_fails_and_touches_nothing(
+    monkeypatch, answers, event_for, ecs, stacks
+):
+    ecs.add(FakeService("web", desired=3, tasks=3))
+    stacks.error, stacks.transient = "Throttling: Rate exceeded", True
+    run = run_handler(
+        monkeypatch,
+        answers,
+        event_for("delete.json", {"Service": "web", "Cluster": "demo", "ServiceTimeout": "120"}),
+        ecs,
+    )
+    assert run.answer["Status"] == "FAILED"
+    assert "The stack's status could not be read, so nothing was done: " in run.answer["Reason"]
+    assert "Throttling" in run.answer["Reason"]
+    assert operations(ecs) == []
 
 
 def test_delete_when_the_stack_cannot_be_read_fails_and_touches_nothing(monkeypatch, answers, event_for, ecs, stacks):

@@ -12,8 +12,9 @@ import pytest
 from cfn_template import ROOT, RejectedError, Resolver, load_template, sam_transform
 from iam_policy import allows, condition_keys_of, iam_rejections, reference_errors
 
-from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, MAX_INVOCATIONS
-from ecs_teardown.properties import MAX_SERVICE_TIMEOUT_S
+from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, MAX_INVOCATIONS, check_time_covered
+from ecs_teardown.local import LocalContext
+from ecs_teardown.properties import MAX_SERVICE_TIMEOUT_S, parse_properties
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"
@@ -276,3 +277,6 @@ def test_the_function_timeout_covers_the_longest_service_timeout(transformed: di
     LAMBDA_RESERVE_S back to answer or hand over): the shipped Timeout must leave them enough time."""
     timeout = transformed["Resources"]["TeardownFunction"]["Properties"]["Timeout"]
     assert (timeout - LAMBDA_RESERVE_S) * MAX_INVOCATIONS >= MAX_SERVICE_TIMEOUT_S
+    # What the handler itself checks at Create, with the time left a second short of the Timeout as it runs.
+    longest = parse_properties({"Service": "web", "ServiceTimeout": str(MAX_SERVICE_TIMEOUT_S)})
+    check_time_covered(longest, LocalContext(timeout_s=timeout - 1))
