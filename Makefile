@@ -29,7 +29,7 @@ venv: $(STAMP)
 
 ## The main job on the embedded default: an in-process AWS (moto's server on 127.0.0.1).
 demo: $(STAMP)
-	$(BIN)/python -m ecs_teardown.demo
+	$(BIN)/python -m ecs_teardown_tools.demo
 
 ## Every test: lint and types, then unit, functional, integration and template (cfn-lint, SAM) tests.
 test: lint $(SAM_STAMP) $(LAMBDA_STAMP)

@@ -29,7 +29,7 @@ SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{SERVICE}"
 
 # The handler's cold start: import app.py (crhelper, Powertools, the engine), then answer a Delete of a service
 # that is not there (one DescribeServices, one answer PUT). The clock starts before the first import; the context
-# is a plain object, since ecs_teardown.local is never imported in Lambda.
+# is a plain object, since ecs_teardown_tools.local is never imported in Lambda.
 HANDLER_CHILD = """
 import time
 started = time.perf_counter()
@@ -102,7 +102,7 @@ def local_servers() -> Iterator[tuple[str, Any]]:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from ecs_teardown.local import AnswerEndpoint
+    from ecs_teardown_tools.local import AnswerEndpoint
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -36,7 +36,7 @@ from timelines import (  # noqa: E402
     percentile,
 )
 
-from ecs_teardown.machine import PollPolicy  # noqa: E402
+from ecs_teardown.core.polling import PollPolicy  # noqa: E402
 from support.fake_ecs import FakeEcs  # noqa: E402
 
 SEEDS = 20

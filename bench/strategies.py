@@ -18,11 +18,12 @@ import botocore.waiter
 from botocore.exceptions import ClientError, WaiterError
 from timelines import CLUSTER
 
-from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.engine import Outcome, run_teardown
-from ecs_teardown.machine import PollPolicy
-from ecs_teardown.properties import parse_properties
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn.properties import parse_properties
+from ecs_teardown.core.budget import LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
+from ecs_teardown.core.engine import run_teardown
+from ecs_teardown.core.machine import Outcome
+from ecs_teardown.core.polling import PollPolicy
 from support.fake_ecs import FakeEcs
 
 OPERATIONS = ("DescribeServices", "UpdateService", "DeleteService")

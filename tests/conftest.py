@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown import custom_resource
-from ecs_teardown.local import AnswerEndpoint, LocalContext
+from ecs_teardown.cfn import requests
+from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.fake_stacks import FakeStacks
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -43,7 +43,7 @@ def stacks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> F
     not from CloudFormation; tests marked `real_stacks` read it through boto3, from moto's server."""
     fake = FakeStacks()
     if request.node.get_closest_marker("real_stacks") is None:
-        monkeypatch.setattr(custom_resource, "CloudFormationStacks", lambda: fake)
+        monkeypatch.setattr(requests, "CloudFormationStacks", lambda **_: fake)
     return fake
 
 
@@ -91,11 +91,15 @@ def app_logs() -> Iterator[LogCapture]:
     import app
 
     capture = LogCapture()
-    powertools_handler = app.logger.handlers[0]
+    powertools_handler = app.function.logger.handlers[0]
     capture.setFormatter(powertools_handler.formatter)
     for log_filter in powertools_handler.filters:
         capture.addFilter(log_filter)
-    targets = [logging.getLogger(app.logger.name), logging.getLogger("crhelper"), logging.getLogger("ecs_teardown")]
+    targets = [
+        logging.getLogger(app.function.logger.name),
+        logging.getLogger("crhelper"),
+        logging.getLogger("ecs_teardown"),
+    ]
     for target in targets:
         target.addHandler(capture)
     yield capture

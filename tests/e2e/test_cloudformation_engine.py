@@ -1,5 +1,5 @@
 """End to end through moto's CloudFormation engine: stacks are created with CreateStack, and moto's own `Custom::`
-resource path invokes the real `app.lambda_handler`, which answers to moto over HTTPS; no Docker, no network.
+resource path invokes the real Lambda handler (`CustomResource.handle`, as app.py builds it), which answers to moto over HTTPS; no Docker, no network.
 
 Two stacks, as a deployment has them: a function stack (an `AWS::Lambda::Function` whose dummy code moto never
 runs, exporting its ARN as the ServiceToken) and a consumer stack (an ECS cluster, a task definition, services A
@@ -51,9 +51,10 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.local import AnswerEndpoint, LocalContext
-from ecs_teardown.machine import PollPolicy
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown.core.polling import PollPolicy
+from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.moto_cloudformation import CustomResourceBridge, Invocation, TlsMotoServer
 
 # DescribeStacks goes to moto's server through boto3, not to conftest's in-process stand-in.
@@ -250,15 +251,13 @@ class World:
 
 @pytest.fixture
 def world(tls_moto: TlsMotoServer, answers: AnswerEndpoint, monkeypatch: pytest.MonkeyPatch) -> World:
-    import app
-
     monkeypatch.setenv("SSL_CERT_FILE", answers.cert_path)  # the handler's answer PUT (ssl.create_default_context)
     monkeypatch.setenv("AWS_CA_BUNDLE", answers.cert_path)  # boto3 (botocore ignores SSL_CERT_FILE)
     monkeypatch.setenv("AWS_ENDPOINT_URL", tls_moto.url)  # the handler's boto3 clients reach moto
     monkeypatch.setenv("ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL", "true")
     handovers: list[dict[str, Any]] = []
-    # A fresh Runtime: its ECS client is built from this environment (never the shared one built earlier).
-    monkeypatch.setattr(app, "runtime", Runtime(poll_policy=QUICK, continuation=handovers.append))
+    # A fresh function: its ECS client is built from this environment (never a shared one built earlier).
+    function = CustomResource(Edges(poll_policy=QUICK, hand_over=handovers.append))
 
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     ecs = boto3.client("ecs", region_name=REGION)
@@ -277,7 +276,7 @@ def world(tls_moto: TlsMotoServer, answers: AnswerEndpoint, monkeypatch: pytest.
             timeout_s=float(configuration["Timeout"]), function_name=configuration["FunctionName"], region=REGION
         )
 
-    bridge = CustomResourceBridge(tls_moto, monkeypatch, make_context)
+    bridge = CustomResourceBridge(tls_moto, monkeypatch, make_context, function.handle)
     bridge.install()
     bridge.attach(function_arn, REGION)
 

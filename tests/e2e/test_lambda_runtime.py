@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from ecs_teardown.local import AnswerEndpoint
+from ecs_teardown_tools.local import AnswerEndpoint
 from support.runtime_api import Invocation, LambdaFunction, RuntimeApi, RuntimeProcess
 from support.secrets import SECRET_KEY, SESSION_TOKEN, find_secrets
 

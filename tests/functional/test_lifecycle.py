@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_teardown.identity import resource_id
-from ecs_teardown.local import AnswerEndpoint
+from ecs_teardown.cfn.identity import resource_id
+from ecs_teardown_tools.local import AnswerEndpoint
 from support.driver import run_handler
 from support.fake_ecs import FakeClock, FakeEcs, FakeService, burst, throttle_fraction
 
@@ -469,16 +469,14 @@ def test_malformed_event_gets_a_failed_answer(monkeypatch, answers, event_for, e
 def test_non_aws_response_url_gets_no_answer_and_nothing_is_touched(
     monkeypatch, answers: AnswerEndpoint, event_for, ecs
 ):
-    import app
-    from ecs_teardown.custom_resource import Runtime
-    from ecs_teardown.local import LocalContext
+    from ecs_teardown.cfn.protocol import CustomResource
+    from ecs_teardown.cfn.requests import Edges
+    from ecs_teardown_tools.local import LocalContext
 
     ecs.add(FakeService("web"))
-    monkeypatch.setattr(
-        app, "runtime", Runtime(gateway_factory=lambda: __import__("ecs_teardown.ecs").ecs.EcsGateway(ecs))
-    )
-    monkeypatch.delenv("ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL")
-    app.lambda_handler(event_for("delete.json"), LocalContext())
+    monkeypatch.delenv("ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL")  # the function reads its environment when built
+    function = CustomResource(Edges(ecs=lambda: __import__("ecs_teardown.aws.ecs").aws.ecs.EcsGateway(ecs)))
+    function.handle(event_for("delete.json"), LocalContext())
     assert answers.requests == 0
     assert ecs.calls == []
 

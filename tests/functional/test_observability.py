@@ -12,7 +12,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ecs_teardown.custom_resource import CONTINUATION_KEY, SelfInvoke
+from ecs_teardown.aws.lambda_invoke import SelfInvoke
+from ecs_teardown.core.budget import HANDOVER_KEY
 from support.driver import run_handler
 from support.fake_ecs import FakeClock, FakeEcs, FakeService, throttle_fraction
 
@@ -33,15 +34,15 @@ def test_every_step_is_a_json_line_and_no_line_holds_the_response_url(
 ):
     import app
 
-    previous = app.logger.log_level
-    app.logger.setLevel(level)
+    previous = app.function.logger.log_level
+    app.function.logger.setLevel(level)
     try:
         ecs.add(FakeService("web", task_stop_s=90, draining_s=10))  # a drain long enough to be seen
         ecs.fault = throttle_fraction(0.2)
         event = event_for("delete.json")
         run = run_handler(monkeypatch, answers, event, ecs)
     finally:
-        app.logger.setLevel(previous)
+        app.function.logger.setLevel(previous)
     assert run.answer["Status"] == "SUCCESS"
     records = app_logs.records()
     steps = [r for r in records if r.get("phase")]
@@ -115,7 +116,7 @@ def test_importing_the_handler_builds_no_client_and_no_tracer() -> None:
 def test_hand_over_invokes_the_same_function_asynchronously_with_the_start_time() -> None:
     client = boto3.client("lambda", region_name="us-east-1")
     arn = "arn:aws:lambda:us-east-1:123456789012:function:ecs-teardown:live"
-    event = {"RequestType": "Delete", CONTINUATION_KEY: {"StartedAt": 1.5, "Generation": 2}}
+    event = {"RequestType": "Delete", HANDOVER_KEY: {"StartedAt": 1.5, "Generation": 2}}
     with Stubber(client) as stub:
         stub.add_response(
             "invoke",
@@ -127,22 +128,18 @@ def test_hand_over_invokes_the_same_function_asynchronously_with_the_start_time(
 
 
 def test_hand_over_that_cannot_invoke_answers_failed(monkeypatch, answers, event_for, ecs):
-    import app
-    from ecs_teardown.custom_resource import Runtime
-    from ecs_teardown.ecs import EcsGateway
-    from ecs_teardown.local import LocalContext
+    from ecs_teardown.aws.ecs import EcsGateway
+    from ecs_teardown.cfn.protocol import CustomResource
+    from ecs_teardown.cfn.requests import Edges
+    from ecs_teardown_tools.local import LocalContext
 
     def refuse(event: dict) -> None:
         raise RuntimeError("AccessDeniedException: not allowed to invoke")
 
     ecs.add(FakeService("web", task_stop_s=30, draining_s=3000))
     clock = ecs.clock
-    monkeypatch.setattr(
-        app,
-        "runtime",
-        Runtime(gateway_factory=lambda: EcsGateway(ecs), clock=clock, sleep=clock.sleep, continuation=refuse),
-    )
-    app.lambda_handler(event_for("delete.json"), LocalContext(timeout_s=300, clock=clock))
+    function = CustomResource(Edges(ecs=lambda: EcsGateway(ecs), clock=clock, sleep=clock.sleep, hand_over=refuse))
+    function.handle(event_for("delete.json"), LocalContext(timeout_s=300, clock=clock))
     received = answers.wait_for(1)
     assert received[-1].body["Status"] == "FAILED"
     assert "fresh invocation" in received[-1].body["Reason"] and "AccessDenied" in received[-1].body["Reason"]

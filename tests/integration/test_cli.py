@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_teardown import cli
-from ecs_teardown.emulator import EmbeddedAws, Timeline
+from ecs_teardown_tools import cli
+from ecs_teardown_tools.emulator import EmbeddedAws, Timeline
 
 pytestmark = pytest.mark.integration
 

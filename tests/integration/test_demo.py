@@ -18,7 +18,7 @@ def test_demo_tears_everything_down_and_exits_0() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_TEARDOWN_", "SSL_CERT"))}
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "ecs_teardown.demo"], cwd="/", env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ecs_teardown_tools.demo"], cwd="/", env=env, capture_output=True, text=True, timeout=120
     )
     took = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr

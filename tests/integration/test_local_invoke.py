@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def invoke(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL")}
     return subprocess.run(
-        [sys.executable, "-m", "ecs_teardown.cli", "invoke", *args],
+        [sys.executable, "-m", "ecs_teardown_tools.cli", "invoke", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

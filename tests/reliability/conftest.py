@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ecs_teardown import response
+from ecs_teardown.cfn import answer as response
 from support.secrets import SECRET_KEY, SESSION_TOKEN, find_secrets
 
 
@@ -45,13 +45,11 @@ def secret_scan(
 @pytest.fixture
 def quick_sender(monkeypatch: pytest.MonkeyPatch) -> Callable:
     """The real sender with short timeouts and backoffs (same attempts), wherever the handler calls it."""
-    import app
-    from ecs_teardown import cfn
+    from ecs_teardown.cfn import protocol
 
     def patch(*, timeout_s: float = 0.5, backoff_s: float = 0.01, attempts: int = 4) -> None:
         quick = functools.partial(response.send_response, timeout_s=timeout_s, backoff_s=backoff_s, attempts=attempts)
-        monkeypatch.setattr(cfn, "send_response", quick)
-        monkeypatch.setattr(app, "send_response", quick)
+        monkeypatch.setattr(protocol, "send_response", quick)
 
     patch()
     return patch

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown import response
-from ecs_teardown.cfn import TIMER_MARGIN_S
-from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, Runtime
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.local import AnswerEndpoint, ContinuationQueue, LocalContext
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn import answer as response
+from ecs_teardown.cfn.protocol import TIMER_MARGIN_S, CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown.core.budget import LAMBDA_RESERVE_S
+from ecs_teardown_tools.local import AnswerEndpoint, HandOverQueue, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -49,17 +50,13 @@ def ecs() -> FakeEcs:
 
 def invoke(monkeypatch: pytest.MonkeyPatch, event: dict[str, Any], ecs: FakeEcs) -> tuple[float, Any]:
     """Run one invocation of the real handler; returns its wall time and the guarded crhelper (what it sent)."""
-    import app
-
-    queue = ContinuationQueue()
-    runtime = Runtime(
-        gateway_factory=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep, continuation=queue
-    )  # type: ignore[arg-type]
-    monkeypatch.setattr(app, "runtime", runtime)
+    queue = HandOverQueue()
+    edges = Edges(ecs=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep, hand_over=queue)  # type: ignore[arg-type]
+    function = CustomResource(edges)
     started = time.monotonic()
-    app.lambda_handler(event, LocalContext(clock=ecs.clock))
+    function.handle(event, LocalContext(clock=ecs.clock))
     assert queue.pending == [], "no hand-over in these scenarios"
-    return time.monotonic() - started, app.helper
+    return time.monotonic() - started, function.helper
 
 
 def attempts_logged(app_logs: Any) -> list[dict[str, Any]]:
@@ -191,8 +188,6 @@ def test_an_invocation_stuck_in_ecs_at_its_end_still_answers_once(monkeypatch, q
     """A round that overruns the Lambda's end (an ECS call hanging): crhelper's guarded timer answers FAILED before
     Lambda would kill the invocation, and the main thread, when it finishes, does not answer a second time."""
     quick_sender(timeout_s=TIMEOUT_S)
-    import app
-
     clock = FakeClock()
     ecs = FakeEcs(clock)
     ecs.add(FakeService("web", task_stop_s=20, draining_s=10))
@@ -201,15 +196,15 @@ def test_an_invocation_stuck_in_ecs_at_its_end_still_answers_once(monkeypatch, q
         time.sleep(0.5)  # real time: the Lambda's own clock runs on
 
     ecs.fault = hang
-    queue = ContinuationQueue()
-    runtime = Runtime(gateway_factory=lambda: EcsGateway(ecs), clock=clock, sleep=clock.sleep, continuation=queue)  # type: ignore[arg-type]
-    monkeypatch.setattr(app, "runtime", runtime)
+    queue = HandOverQueue()
     with endpoint(monkeypatch, []) as answers:
+        edges = Edges(ecs=lambda: EcsGateway(ecs), clock=clock, sleep=clock.sleep, hand_over=queue)  # type: ignore[arg-type]
+        function = CustomResource(edges)
         event = event_named("delete.json", answers.url("stuck"))
         lambda_timeout_s = TIMER_MARGIN_S + 0.2
         context = LocalContext(timeout_s=lambda_timeout_s)  # the real clock: crhelper's timer is a real thread
         started = time.monotonic()
-        app.lambda_handler(event, context)
+        function.handle(event, context)
         first = answers.wait_for(1, timeout_s=2)
         answered_after = time.monotonic() - started
         time.sleep(0.3)

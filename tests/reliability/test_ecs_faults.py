@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown.identity import resource_id
+from ecs_teardown.cfn.identity import resource_id
 from support.driver import Run, run_handler
 from support.fake_ecs import FakeClock, FakeService, Fault, client_error
 from support.faults import FAULT_KINDS, OPERATIONS, WorldFakeEcs, always, burst_of, storm

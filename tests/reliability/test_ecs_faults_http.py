@@ -9,9 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.identity import resource_id
-from ecs_teardown.local import AnswerEndpoint, LocalContext
+from ecs_teardown.cfn.identity import resource_id
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.faults import FaultProxy
 
 pytestmark = pytest.mark.integration
@@ -38,14 +39,12 @@ def proxy_for(
 
 
 def invoke_through(proxy: FaultProxy, monkeypatch, event: dict[str, Any], answers: AnswerEndpoint) -> dict[str, Any]:
-    import app
-
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", proxy.url)
     # The real gateway, client, retries and clock; only the engine's waits between polls are shortened.
-    monkeypatch.setattr(app, "runtime", Runtime(sleep=lambda seconds: time.sleep(min(seconds, 0.02))))
+    function = CustomResource(Edges(sleep=lambda seconds: time.sleep(min(seconds, 0.02))))
     before = len(answers.answers)
     started = time.monotonic()
-    app.lambda_handler(event, LocalContext())
+    function.handle(event, LocalContext())
     assert time.monotonic() - started < 20
     received = answers.wait_for(before + 1)
     assert len(received) == before + 1, "exactly one answer"

@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from ecs_teardown import identity
-from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.local import AnswerEndpoint, LocalContext
-from ecs_teardown.properties import KNOWN_PROPERTIES
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn import identity
+from ecs_teardown.cfn.properties import KNOWN_PROPERTIES
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
 from support.netwatch import ConnectionWatch
 
@@ -143,17 +144,14 @@ class Harness:
 
     def invoke(self, event: Any, ecs: FakeEcs) -> tuple[list[Any], int]:
         """Returns the answers this invocation sent and how many connections it opened."""
-        import app
-
-        runtime = Runtime(
-            gateway_factory=lambda: EcsGateway(ecs),  # type: ignore[arg-type]
+        edges = Edges(
+            ecs=lambda: EcsGateway(ecs),  # type: ignore[arg-type]
             clock=ecs.clock,
             sleep=ecs.clock.sleep,
-            continuation=lambda follow_up: pytest.fail("no hand-over expected within 900 s"),
+            hand_over=lambda follow_up: pytest.fail("no hand-over expected within 900 s"),
         )
-        self.monkeypatch.setattr(app, "runtime", runtime)
         answers_before, attempts_before = len(self.answers.answers), self.watch.attempts
-        app.lambda_handler(event, LocalContext(clock=ecs.clock))  # never raises, whatever the event
+        CustomResource(edges).handle(event, LocalContext(clock=ecs.clock))  # never raises, whatever the event
         return self.answers.answers[answers_before:], self.watch.attempts - attempts_before
 
 

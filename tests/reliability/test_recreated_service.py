@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_teardown.machine import Kind, Phase, Progress, ServiceSnapshot, Settings, decide
-from ecs_teardown.properties import ForceMode
-from ecs_teardown.response import signed_at
+from ecs_teardown.cfn.answer import signed_at
+from ecs_teardown.core.machine import Kind, Phase, Progress, Settings, decide
+from ecs_teardown.core.model import ForceMode, ServiceSnapshot
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
 from support.handover import Lambda
 
@@ -124,16 +124,14 @@ def test_signed_at(url, expected):
 def test_no_hand_over_once_the_request_was_answered(monkeypatch, answers, event_for, ecs):
     """crhelper's last-moment timer may answer FAILED while the engine is stuck; a hand-over after that would
     answer the same request a second time."""
-    from ecs_teardown.custom_resource import Runtime, delete
-    from ecs_teardown.ecs import EcsGateway
-    from ecs_teardown.local import LocalContext
+    from ecs_teardown.aws.ecs import EcsGateway
+    from ecs_teardown.cfn.requests import Edges, delete
+    from ecs_teardown_tools.local import LocalContext
 
     ecs.add(FakeService("web", task_stop_s=60, draining_s=4000, created_at=ecs.clock.now - 10))
     handed: list[dict] = []
-    runtime = Runtime(
-        gateway_factory=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep, continuation=handed.append
-    )
+    runtime = Edges(ecs=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep, hand_over=handed.append)
     report = delete(
         event_for("delete.json"), LocalContext(timeout_s=120, clock=ecs.clock), runtime, answered=lambda: True
     )
-    assert report.continued is False and handed == []
+    assert report.handed_over is False and handed == []

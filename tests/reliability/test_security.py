@@ -18,10 +18,12 @@ import yaml
 from botocore import xform_name
 from botocore.loaders import Loader
 
-from ecs_teardown import response
-from ecs_teardown.custom_resource import ALLOWED_CLUSTERS_ENV, Runtime
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.local import LocalContext
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn import answer as response
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown.config import ALLOWED_CLUSTERS_ENV
+from ecs_teardown_tools.local import LocalContext
 from support.driver import run_handler
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
 from support.netwatch import ConnectionWatch
@@ -107,11 +109,8 @@ def delete_event(url: Any) -> dict[str, Any]:
 
 
 def invoke(monkeypatch: pytest.MonkeyPatch, event: dict[str, Any], ecs: FakeEcs) -> None:
-    import app
-
-    runtime = Runtime(gateway_factory=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep)  # type: ignore[arg-type]
-    monkeypatch.setattr(app, "runtime", runtime)
-    app.lambda_handler(event, LocalContext(clock=ecs.clock))
+    edges = Edges(ecs=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep)  # type: ignore[arg-type]
+    CustomResource(edges).handle(event, LocalContext(clock=ecs.clock))
 
 
 @pytest.mark.parametrize(
@@ -257,8 +256,6 @@ def test_nothing_secret_in_the_logs_at_debug_over_real_http(monkeypatch, moto_ur
     included: the suite-wide scan of this test's output must find nothing, and there must be output to scan."""
     import boto3
 
-    import app
-
     client = boto3.client("ecs", endpoint_url=moto_url)
     client.create_cluster(clusterName="demo")
     client.register_task_definition(
@@ -267,19 +264,19 @@ def test_nothing_secret_in_the_logs_at_debug_over_real_http(monkeypatch, moto_ur
     client.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", moto_url)
     handed: list[dict[str, Any]] = []
-    monkeypatch.setattr(app, "runtime", Runtime(sleep=lambda s: time.sleep(min(s, 0.02)), continuation=handed.append))
-    previous = app.logger.log_level
-    app.logger.setLevel("DEBUG")
+    function = CustomResource(Edges(sleep=lambda s: time.sleep(min(s, 0.02)), hand_over=handed.append))
+    previous = function.logger.log_level
+    function.logger.setLevel("DEBUG")
     logging.getLogger("crhelper").setLevel(logging.DEBUG)
     try:
         event = event_for("delete.json")
-        app.lambda_handler(copy.deepcopy(event), LocalContext())
-        app.lambda_handler(event_for("create.json", {"Cluster": "demo", "Service": "nope"}), LocalContext())
+        function.handle(copy.deepcopy(event), LocalContext())
+        function.handle(event_for("create.json", {"Cluster": "demo", "Service": "nope"}), LocalContext())
         bad = event_for("delete.json")
         del bad["StackId"]
-        app.lambda_handler(bad, LocalContext())
+        function.handle(bad, LocalContext())
     finally:
-        app.logger.setLevel(previous)
+        function.logger.setLevel(previous)
         logging.getLogger("crhelper").setLevel(logging.INFO)
     bodies = [received.body for received in answers.wait_for(3)]
     assert [b["Status"] for b in bodies] == ["SUCCESS", "FAILED", "FAILED"]
@@ -327,26 +324,45 @@ def strings_in(value: Any) -> list[str]:
     return []
 
 
+def _module_path(dotted: str) -> Path | None:
+    base = HANDLER.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _imported(path: Path) -> list[Path]:
+    """The handler modules a module imports (absolute or relative), packages' __init__ included."""
+    package = ".".join(path.relative_to(HANDLER).with_suffix("").parts[:-1])
+    found: list[Path] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".") if package else []
+            anchor = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+            module = ".".join(part for part in (anchor, node.module or "") if part)
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        for name in names:
+            pieces = name.split(".")
+            for depth in range(1, len(pieces) + 1):
+                located = _module_path(".".join(pieces[:depth]))
+                if located is not None:
+                    found.append(located)
+    return found
+
+
 def lambda_modules() -> list[Path]:
-    """app.py and every ecs_teardown module it imports, directly or not: the code the Lambda runs."""
+    """app.py and every handler module it imports, directly or not: the code the Lambda runs."""
     seen: dict[str, Path] = {}
     todo = [HANDLER / "app.py"]
     while todo:
         path = todo.pop()
-        if str(path) in seen:
-            continue
-        seen[str(path)] = path
-        for node in ast.walk(ast.parse(path.read_text())):
-            targets: list[str] = []
-            if isinstance(node, ast.ImportFrom):
-                if node.module == "ecs_teardown" or (node.level == 1 and not node.module):
-                    targets = [alias.name for alias in node.names]
-                elif node.module and (node.module.startswith("ecs_teardown.") or node.level == 1):
-                    targets = [node.module.rsplit(".", 1)[-1]]
-            for target in targets:
-                candidate = HANDLER / "ecs_teardown" / f"{target}.py"
-                if candidate.exists():
-                    todo.append(candidate)
+        if str(path) not in seen:
+            seen[str(path)] = path
+            todo.extend(_imported(path))
     return sorted(seen.values())
 
 
@@ -368,9 +384,10 @@ IAM_ACTION_OF = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 
 
 def test_the_lambda_code_is_what_the_scan_reads():
-    names = {path.name for path in lambda_modules()}
-    assert {"app.py", "custom_resource.py", "ecs.py", "engine.py", "response.py", "cfn.py"} <= names
-    assert not names & {"local.py", "demo.py", "cli.py", "emulator.py"}, "local tools are not the Lambda's code"
+    names = {str(path.relative_to(HANDLER)) for path in lambda_modules()}
+    expected = {"app.py", "ecs_teardown/cfn/requests.py", "ecs_teardown/aws/ecs.py", "ecs_teardown/core/engine.py"}
+    assert expected | {"ecs_teardown/cfn/answer.py", "ecs_teardown/cfn/protocol.py"} <= names
+    assert not [name for name in names if name.startswith("ecs_teardown_tools")], "tools are not the Lambda's code"
     assert operations_called("ecs") >= {"DescribeServices"}, "the scan sees the gateway's calls"
 
 

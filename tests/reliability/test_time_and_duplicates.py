@@ -19,11 +19,12 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_teardown import custom_resource
-from ecs_teardown.custom_resource import CONTINUATION_KEY, MAX_INVOCATIONS, Runtime, answer_margin_s
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.identity import resource_id
-from ecs_teardown.local import LocalContext
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn import requests
+from ecs_teardown.cfn.identity import resource_id
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown.core.budget import HANDOVER_KEY, LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
+from ecs_teardown_tools.local import LocalContext
 from support.fake_ecs import FakeClock, FakeService
 from support.faults import ThreadSafeClock, WorldFakeEcs, storm
 from support.handover import Lambda
@@ -43,7 +44,7 @@ def deletes_accepted(ecs: WorldFakeEcs, name: str) -> list[dict[str, Any]]:
 
 
 def without_continuation(event: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in event.items() if k != CONTINUATION_KEY}
+    return {k: v for k, v in event.items() if k != HANDOVER_KEY}
 
 
 # --- running out of time: hand-overs -----------------------------------------------------------------------------
@@ -62,12 +63,12 @@ def test_a_drain_longer_than_the_invocation_hands_over_and_answers_once(
     function.run_chain(event)
     bodies = function.bodies()
     assert len(bodies) == 1 and bodies[0]["Status"] == "SUCCESS", bodies
-    per_invocation_s = lambda_timeout_s - custom_resource.LAMBDA_RESERVE_S
+    per_invocation_s = lambda_timeout_s - LAMBDA_RESERVE_S
     assert function.invocations >= math.ceil(1200 / per_invocation_s)
     handed = function.hand_overs.handed
     assert len(handed) == function.invocations - 1
-    assert [h[CONTINUATION_KEY]["Generation"] for h in handed] == list(range(1, len(handed) + 1))
-    assert {h[CONTINUATION_KEY]["StartedAt"] for h in handed} == {start}, "the start is carried, never reset"
+    assert [h[HANDOVER_KEY]["Generation"] for h in handed] == list(range(1, len(handed) + 1))
+    assert {h[HANDOVER_KEY]["StartedAt"] for h in handed} == {start}, "the start is carried, never reset"
     assert all(without_continuation(h) == event for h in handed), "the rest of the event is handed on unchanged"
     assert web.status(ecs.clock.now) == "INACTIVE" and not web.forced
     assert len(deletes_accepted(ecs, "web")) == 1
@@ -152,7 +153,7 @@ def test_a_malformed_hand_over_voids_neither_the_drain_timeout_nor_the_deadline(
     the Lambda's deadline (NaN compares false with it: the loop ran on past it), nor end without a clear answer."""
     web = ecs.add(FakeService("web", desired=2, tasks=2, task_stop_s=30, draining_s=3000))
     event = event_for("delete.json")
-    event[CONTINUATION_KEY] = carried
+    event[HANDOVER_KEY] = carried
     function = Lambda(monkeypatch, answers, ecs, timeout_s=900)
     function.run_chain(event, limit=MAX_INVOCATIONS + 1)
     bodies = function.bodies()
@@ -168,7 +169,7 @@ def test_a_malformed_hand_over_voids_neither_the_drain_timeout_nor_the_deadline(
 def test_a_hand_over_from_the_future_counts_the_drain_from_now(monkeypatch, answers, event_for, ecs):
     web = ecs.add(FakeService("web", task_stop_s=100, draining_s=10))
     event = event_for("delete.json")
-    event[CONTINUATION_KEY] = {"StartedAt": ecs.clock.now + 10_000_000, "Generation": 1}
+    event[HANDOVER_KEY] = {"StartedAt": ecs.clock.now + 10_000_000, "Generation": 1}
     function = Lambda(monkeypatch, answers, ecs)
     function.run_chain(event)
     bodies = function.bodies()
@@ -236,9 +237,9 @@ def test_a_duplicate_delete_during_a_hand_over_converges(monkeypatch, answers, e
 
 
 def test_two_concurrent_teardowns_of_the_same_services_converge(event_for):
-    """Two execution environments on the same resource at once (a duplicate delivery): each has its own Runtime
-    and ECS client; ECS (the fake, which serializes calls as ECS does) is shared. The module-global app.runtime
-    and crhelper object model one environment, so this drives custom_resource.delete directly."""
+    """Two execution environments on the same resource at once (a duplicate delivery): each has its own Edges
+    and ECS client; ECS (the fake, which serializes calls as ECS does) is shared. The function's own edges
+    and crhelper object model one environment, so this drives requests.delete directly."""
     clock = ThreadSafeClock()
     ecs = WorldFakeEcs(clock)
     services = [
@@ -253,11 +254,11 @@ def test_two_concurrent_teardowns_of_the_same_services_converge(event_for):
     errors: list[BaseException] = []
 
     def environment() -> None:
-        runtime = Runtime(gateway_factory=lambda: EcsGateway(ecs), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+        runtime = Edges(ecs=lambda: EcsGateway(ecs), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
         context = LocalContext(clock=clock)
         barrier.wait()
         try:
-            reports.append(custom_resource.delete(copy.deepcopy(event), context, runtime))
+            reports.append(requests.delete(copy.deepcopy(event), context, runtime))
         except BaseException as error:
             errors.append(error)
 
@@ -267,7 +268,7 @@ def test_two_concurrent_teardowns_of_the_same_services_converge(event_for):
     for thread in threads:
         thread.join(timeout=30)
     assert not errors and len(reports) == 2
-    assert all(not r.continued and r.result is not None and r.result.all_done for r in reports)
+    assert all(not r.handed_over and r.result is not None and r.result.all_done for r in reports)
     for service in services:
         assert service.status(clock.now) == "INACTIVE" and not service.forced
         assert len(deletes_accepted(ecs, service.name)) == 1, "ECS accepted one DeleteService; the other saw DRAINING"

@@ -1,15 +1,17 @@
-"""Drive app.lambda_handler in-process with a fake ECS and a fake clock, hand-overs included."""
+"""Drive the Lambda function (CustomResource.handle, as app.py builds it) in-process with a fake ECS and a fake clock, hand-overs included."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
-from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.local import AnswerEndpoint, ContinuationQueue, LocalContext
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown.config import Config
+from ecs_teardown_tools.local import AnswerEndpoint, HandOverQueue, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs
 
 
@@ -29,20 +31,19 @@ def run_handler(
     lambda_timeout_s: float = 900.0,
     allowed_clusters: str | None = None,
 ) -> Run:
-    import app
-
     clock: FakeClock = ecs.clock
-    queue = ContinuationQueue()
-    runtime = Runtime(
-        gateway_factory=lambda: EcsGateway(ecs),  # type: ignore[arg-type]
+    queue = HandOverQueue()
+    config = Config.from_environment()
+    edges = Edges(
+        ecs=lambda: EcsGateway(ecs),  # type: ignore[arg-type]
         clock=clock,
         sleep=clock.sleep,
-        continuation=queue,
-        allowed_clusters=allowed_clusters,
+        hand_over=queue,
+        config=config if allowed_clusters is None else replace(config, allowed_clusters=allowed_clusters),
     )
-    monkeypatch.setattr(app, "runtime", runtime)
+    function = CustomResource(edges)
     before = len(answers.answers)
-    invocations = queue.run(app.lambda_handler, event, lambda: LocalContext(timeout_s=lambda_timeout_s, clock=clock))
+    invocations = queue.run(function.handle, event, lambda: LocalContext(timeout_s=lambda_timeout_s, clock=clock))
     received = answers.wait_for(before + 1, timeout_s=5.0)
     assert len(received) == before + 1, f"expected exactly one answer, got {len(received) - before}"
     return Run(answer=received[-1].body, invocations=invocations, answers=len(received) - before)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecs_teardown.stacks import StackReadError, StackRecord
+from ecs_teardown.core.ports import StackReadError, StackRecord
 
 
 class FakeStacks:

@@ -1,18 +1,20 @@
-"""Drive app.lambda_handler through its hand-overs with control over them: every continuation event is recorded,
+"""Drive the Lambda function through its hand-overs with control over them: every continuation event is recorded,
 and a test may hold them back, deliver them late, or run other invocations in between."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
-from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.ecs import EcsGateway
-from ecs_teardown.local import AnswerEndpoint, LocalContext
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown.config import Config
+from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs
 
 
@@ -42,20 +44,20 @@ class Lambda:
     spans: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each invocation, fake clock
 
     def invoke(self, event: dict[str, Any]) -> None:
-        import app
-
         clock: FakeClock = self.ecs.clock
-        runtime = Runtime(
-            gateway_factory=lambda: EcsGateway(self.ecs),  # type: ignore[arg-type]
+        config = Config.from_environment()
+        if self.allowed_clusters is not None:
+            config = replace(config, allowed_clusters=self.allowed_clusters)
+        edges = Edges(
+            ecs=lambda: EcsGateway(self.ecs),  # type: ignore[arg-type]
             clock=clock,
             sleep=clock.sleep,
-            continuation=self.hand_overs,
-            allowed_clusters=self.allowed_clusters,
+            hand_over=self.hand_overs,
+            config=config,
         )
-        self.monkeypatch.setattr(app, "runtime", runtime)
         self.invocations += 1
         started = clock.now
-        app.lambda_handler(event, LocalContext(timeout_s=self.timeout_s, clock=clock))
+        CustomResource(edges).handle(event, LocalContext(timeout_s=self.timeout_s, clock=clock))
         self.spans.append((started, clock.now))
 
     def deliver_next(self) -> dict[str, Any]:

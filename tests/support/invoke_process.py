@@ -1,4 +1,4 @@
-"""Run app.lambda_handler once in a process of its own, as a separate Lambda execution environment would.
+"""Run the Lambda function once in a process of its own, as a separate Lambda execution environment would.
 
     python invoke_process.py EVENT_JSON START_AT
 
@@ -16,16 +16,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "handler"))
 
-import app
-from ecs_teardown.custom_resource import Runtime
-from ecs_teardown.local import LocalContext
+from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.cfn.requests import Edges
+from ecs_teardown_tools.local import LocalContext
 
 
 def main() -> None:
     event = json.loads(sys.argv[1])
-    app.runtime = Runtime(sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
+    function = CustomResource(Edges(sleep=lambda seconds: time.sleep(min(seconds, 0.05))))
     time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
-    app.lambda_handler(event, LocalContext())
+    function.handle(event, LocalContext())
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ Three changes, each the narrowest that does the job, all undone by the caller's 
    read at each call) is the TLS server's port.
 3. The Lambda run: `_invoke_lambda` of the ONE `LambdaFunction` object behind the ServiceToken (an instance
    attribute, so every other function and moto's own `invoke` stay as they are) calls our
-   `app.lambda_handler(event, LocalContext(...))` in-process instead of Docker.
+   the function's handler (as app.py builds it) with `LocalContext(...)` in-process instead of Docker.
 
 One spy, which changes nothing: `CloudFormationResponse.process_cfn_response` records the raw body moto received
 before handing it on, since moto keeps only its Data (the PhysicalResourceId the handler answered is not stored
@@ -41,7 +41,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ecs_teardown.local import LocalContext
+from ecs_teardown_tools.local import LocalContext
 
 HOST = "127.0.0.1"
 
@@ -107,6 +107,7 @@ class CustomResourceBridge:
     server: TlsMotoServer
     monkeypatch: pytest.MonkeyPatch
     make_context: Callable[[], LocalContext]
+    handler: Callable[[dict[str, Any], Any], None]  # the Lambda function's handler (CustomResource.handle)
     invocations: list[Invocation] = field(default_factory=list)
     received: list[ReceivedByMoto] = field(default_factory=list)
     _done: threading.Condition = field(default_factory=threading.Condition)
@@ -155,9 +156,7 @@ class CustomResourceBridge:
 
     def handle(self, event: dict[str, Any]) -> None:
         """The real Lambda entry, with a Lambda-like context (also used to send Update and Delete ourselves)."""
-        import app
-
-        app.lambda_handler(event, self.make_context())
+        self.handler(event, self.make_context())
 
     def wait_for_invocations(self, count: int, timeout_s: float = 10.0) -> list[Invocation]:
         with self._done:

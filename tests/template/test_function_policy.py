@@ -12,9 +12,11 @@ import pytest
 from cfn_template import ROOT, RejectedError, Resolver, load_template, sam_transform
 from iam_policy import allows, condition_keys_of, iam_rejections, reference_errors
 
-from ecs_teardown.custom_resource import LAMBDA_RESERVE_S, MAX_INVOCATIONS, check_time_covered
-from ecs_teardown.local import LocalContext
-from ecs_teardown.properties import MAX_SERVICE_TIMEOUT_S, parse_properties
+from ecs_teardown.cfn.properties import parse_properties
+from ecs_teardown.cfn.requests import check_time_covered
+from ecs_teardown.core.budget import LAMBDA_RESERVE_S, MAX_INVOCATIONS
+from ecs_teardown.core.model import MAX_SERVICE_TIMEOUT_S
+from ecs_teardown_tools.local import LocalContext
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"

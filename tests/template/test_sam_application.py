@@ -57,17 +57,28 @@ def test_layer_holds_only_what_the_runtime_lacks(build_dir: Path) -> None:
 
 
 def test_function_package_is_the_handler_only(build_dir: Path) -> None:
+    """Exactly app.py and the ecs_teardown package's modules: no tooling, no tests, no caches, no dependencies."""
     function = build_dir / "TeardownFunction"
-    assert (function / "app.py").exists() and (function / "ecs_teardown" / "engine.py").exists()
-    assert not (function / "tests").exists() and not (function / "boto3").exists()
+    built = {str(path.relative_to(function)) for path in function.rglob("*") if path.is_file()}
+    handler = ROOT / "handler"
+    shipped = {"app.py"} | {str(p.relative_to(handler)) for p in (handler / "ecs_teardown").rglob("*.py")}
+    assert built == shipped
+    assert "ecs_teardown/core/engine.py" in built and not [name for name in built if "tools" in name]
 
 
 DRIVER = """
 import json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import app
-from ecs_teardown.local import LocalContext
-app.lambda_handler(json.loads(sys.argv[3]), LocalContext())
+
+class Context:  # what Lambda passes (the tooling's LocalContext is not in the artifact)
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ecs-teardown-teardown"
+    function_name, function_version, memory_limit_in_mb = "ecs-teardown-teardown", "$LATEST", "256"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    def get_remaining_time_in_millis(self):
+        return 900_000
+
+app.lambda_handler(json.loads(sys.argv[3]), Context())
 import aws_lambda_powertools, crhelper
 print("LOADED-FROM", aws_lambda_powertools.__file__, crhelper.__file__)
 """

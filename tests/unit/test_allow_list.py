@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_teardown.custom_resource import allowed_cluster_names, check_allowed
-from ecs_teardown.properties import PropertyError, ServiceRef, TeardownRequest
+from ecs_teardown.cfn.allow_list import allowed_cluster_names, check_allowed
+from ecs_teardown.cfn.properties import PropertyError
+from ecs_teardown.core.model import ServiceRef, TeardownRequest
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/"
 

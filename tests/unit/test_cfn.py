@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown.cfn import RedactingFilter, guard_crhelper_logging, redact
+from ecs_teardown.cfn.protocol import RedactingFilter, guard_crhelper_logging, redact
 
 SIGNATURE = "5e1f0c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0aa55"
 OLD_SIGNATURE = "dGhpc2lzYXNlY3JldA%3D%3D"

@@ -6,27 +6,21 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ecs_teardown.ecs import CallOutcome, CallResult, EcsCallError
-from ecs_teardown.engine import (
-    Outcome,
-    ServiceResult,
-    Step,
-    TeardownResult,
-    run_teardown,
-    summarize,
-)
-from ecs_teardown.machine import (
+from ecs_teardown.cfn.properties import parse_properties
+from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown, summarize
+from ecs_teardown.core.machine import Kind, Outcome, Phase
+from ecs_teardown.core.model import (
     ACTIVE,
     DAEMON,
     DRAINING,
     INACTIVE,
     MISSING,
     REPLICA,
-    Kind,
-    Phase,
+    ServiceRef,
     ServiceSnapshot,
+    TeardownRequest,
 )
-from ecs_teardown.properties import ServiceRef, TeardownRequest, parse_properties
+from ecs_teardown.core.ports import CallOutcome, CallResult, EcsCallError
 
 CLUSTER = "prod"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_teardown.identity import MAX_ID_BYTES, PREFIX, IdKind, IssuedId, failed_create_id, parse_id, resource_id
+from ecs_teardown.cfn.identity import MAX_ID_BYTES, PREFIX, IdKind, IssuedId, failed_create_id, parse_id, resource_id
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_teardown.machine import (
-    ACTIVE,
-    DAEMON,
-    DRAINING,
-    INACTIVE,
-    MISSING,
-    REPLICA,
-    Action,
-    Kind,
-    Phase,
-    PollPolicy,
-    Progress,
-    ServiceSnapshot,
-    Settings,
-    decide,
-    is_imminent,
-)
-from ecs_teardown.properties import ForceMode
+from ecs_teardown.core.machine import Action, Kind, Phase, Progress, Settings, decide
+from ecs_teardown.core.model import ACTIVE, DAEMON, DRAINING, INACTIVE, MISSING, REPLICA, ForceMode, ServiceSnapshot
+from ecs_teardown.core.polling import PollPolicy, is_imminent
 
 AUTO, ALWAYS, NEVER = ForceMode.AUTO, ForceMode.ALWAYS, ForceMode.NEVER
 DRAIN_S = 300.0

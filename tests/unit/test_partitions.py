@@ -9,9 +9,9 @@ from pathlib import Path
 import botocore
 import pytest
 
-from ecs_teardown import partitions
-from ecs_teardown.properties import ArnScope, PropertyError, parse_properties
-from ecs_teardown.response import ResponseUrlError, check_response_url
+from ecs_teardown.cfn import partitions
+from ecs_teardown.cfn.answer import ResponseUrlError, check_response_url
+from ecs_teardown.cfn.properties import ArnScope, PropertyError, parse_properties
 
 BOTOCORE_PARTITIONS = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
 
@@ -55,9 +55,9 @@ def test_a_partition_the_table_lacks_is_refused_naming_it() -> None:
 
 
 def test_the_function_s_own_unknown_partition_is_refused_at_create() -> None:
-    from ecs_teardown.custom_resource import Runtime, _request
+    from ecs_teardown.cfn.requests import Edges, _request
 
     context = type("Context", (), {"invoked_function_arn": "arn:aws-future:lambda:xx-future-1:123456789012:function:f"})
     with pytest.raises(PropertyError, match=r"^This function's ARN: partition 'aws-future' is not one"):
-        _request({"ResourceProperties": {"Service": "web"}}, context(), Runtime())
+        _request({"ResourceProperties": {"Service": "web"}}, context(), Edges())
     assert ArnScope.from_arn(context.invoked_function_arn) is not None

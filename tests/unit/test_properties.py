@@ -6,16 +6,14 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown.properties import (
+from ecs_teardown.cfn.properties import ArnScope, PropertyError, parse_properties
+from ecs_teardown.core.model import (
     DEFAULT_CLUSTER,
     DEFAULT_DRAIN_TIMEOUT_S,
     MAX_SERVICE_TIMEOUT_S,
-    ArnScope,
     ForceMode,
-    PropertyError,
     ServiceRef,
     TeardownRequest,
-    parse_properties,
 )
 
 ACCOUNT = "123456789012"

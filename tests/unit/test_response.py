@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown import response
-from ecs_teardown.response import (
-    ALLOW_LOCAL_ENV,
-    MAX_BODY_BYTES,
-    ResponseUrlError,
-    check_response_url,
-    fit_body,
-    send_response,
-)
+from ecs_teardown.cfn import answer as response
+from ecs_teardown.cfn.answer import MAX_BODY_BYTES, ResponseUrlError, check_response_url, fit_body, send_response
+from ecs_teardown.config import ALLOW_LOCAL_ENV, Config
 
 SIGNATURE = "f00dfeedc0ffee0123456789abcdef0123456789abcdef0123456789abcdef01"
 QUERY = (
@@ -149,17 +143,18 @@ def test_local_opt_in_opens_only_loopback_over_https(target: str) -> None:
 @pytest.mark.parametrize(
     ("value", "allowed"), [("true", True), ("TRUE", True), (" true ", True), ("1", False), ("", False)]
 )
-def test_local_opt_in_from_environment(monkeypatch: pytest.MonkeyPatch, value: str, allowed: bool) -> None:
-    monkeypatch.setenv(ALLOW_LOCAL_ENV, value)
+def test_local_opt_in_from_environment(value: str, allowed: bool) -> None:
+    opt_in = Config.from_environment({ALLOW_LOCAL_ENV: value}).allow_local_response_url
+    assert opt_in is allowed
     if allowed:
-        assert check_response_url(url("127.0.0.1")).hostname == "127.0.0.1"
+        assert check_response_url(url("127.0.0.1"), opt_in).hostname == "127.0.0.1"
     else:
         with pytest.raises(ResponseUrlError):
-            check_response_url(url("127.0.0.1"))
+            check_response_url(url("127.0.0.1"), opt_in)
 
 
-def test_local_opt_in_absent_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ALLOW_LOCAL_ENV, raising=False)
+def test_local_opt_in_absent_by_default() -> None:
+    assert Config.from_environment({}).allow_local_response_url is False
     with pytest.raises(ResponseUrlError):
         check_response_url(url("localhost"))
     assert check_response_url(url("s3.amazonaws.com")).hostname == "s3.amazonaws.com"

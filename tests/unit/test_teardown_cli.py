@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from ecs_teardown.engine import Step
-from ecs_teardown.machine import Kind, Phase, ServiceSnapshot
-from ecs_teardown.properties import ForceMode, ServiceRef
-from ecs_teardown.teardown_cli import Options, Reporter, UsageError, requests_for, stack_services
+from ecs_teardown.core.engine import Step
+from ecs_teardown.core.machine import Kind, Phase
+from ecs_teardown.core.model import ForceMode, ServiceRef, ServiceSnapshot
+from ecs_teardown_tools.teardown import Options, Reporter, UsageError, requests_for, stack_services
 
 OPTIONS = Options(drain_timeout_s=60, force=ForceMode.NEVER, timeout_s=100)
 
@@ -135,7 +135,7 @@ def test_readme_and_help_agree_on_every_option():
     import argparse
     from pathlib import Path
 
-    from ecs_teardown.cli import build_parser
+    from ecs_teardown_tools.cli import build_parser
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     parser = build_parser()

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from ecs_teardown.custom_resource import MAX_INVOCATIONS, check_time_covered
-from ecs_teardown.local import LocalContext
-from ecs_teardown.properties import PropertyError, parse_properties
+from ecs_teardown.cfn.properties import PropertyError, parse_properties
+from ecs_teardown.cfn.requests import check_time_covered
+from ecs_teardown.core.budget import MAX_INVOCATIONS
+from ecs_teardown_tools.local import LocalContext
 
 
 def request(service_timeout: int):  # type: ignore[no-untyped-def]

@@ -1,39 +1,17 @@
-"""The pure state machine: what ECS shows of a service (plus what this teardown learned) -> the next action.
+"""Every transition of one service's teardown, in one place: `decide` (what ECS shows, plus what this teardown
+learned -> the next action) and `apply` (an action and the outcome of its ECS call -> the service's next state).
 
-No I/O and no clock: every transition of a teardown is in `decide`, so the table in the README and the
-table-driven tests in tests/unit/test_machine.py describe the whole behaviour.
+No I/O and no clock: the table in the README and the table-driven tests in tests/unit/test_machine.py describe the
+whole behaviour; engine.py only observes, calls the gateway and hands the results back here.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from .properties import ForceMode
-
-ACTIVE, DRAINING, INACTIVE, MISSING = "ACTIVE", "DRAINING", "INACTIVE", "MISSING"
-DAEMON, REPLICA = "DAEMON", "REPLICA"
-
-
-@dataclass(frozen=True)
-class ServiceSnapshot:
-    """One DescribeServices reading of a service (MISSING: purged, never created, or its cluster is gone)."""
-
-    status: str
-    scheduling: str = REPLICA
-    desired: int = 0
-    running: int = 0
-    pending: int = 0
-    arn: str = ""
-    missing_what: str = ""  # "cluster" or "service", for MISSING
-    created_at: float | None = None  # epoch seconds, where ECS says (it does; moto does not)
-
-    @property
-    def tasks(self) -> int:
-        return self.running + self.pending
-
-    def counts(self) -> str:
-        return f"desired {self.desired}, running {self.running}, pending {self.pending}"
+from .model import ACTIVE, DAEMON, DRAINING, ForceMode, ServiceRef, ServiceSnapshot
+from .ports import CallOutcome, CallResult
 
 
 @dataclass(frozen=True)
@@ -67,6 +45,12 @@ class Phase(enum.StrEnum):
     FAILED = "failed"
 
 
+class Outcome(enum.Enum):
+    DONE = "done"
+    FAILED = "failed"
+    UNFINISHED = "unfinished"
+
+
 @dataclass(frozen=True)
 class Action:
     kind: Kind
@@ -85,19 +69,33 @@ class Settings:
     not_after: float | None = None
 
 
-def decide(snapshot: ServiceSnapshot | None, progress: Progress, elapsed_s: float, settings: Settings) -> Action:
-    """The next action for one service. `elapsed_s` counts from the start of the teardown."""
+@dataclass(frozen=True)
+class ServiceState:
+    """One service's teardown so far: its last reading, what was learned, and where it stands."""
+
+    ref: ServiceRef
+    progress: Progress = field(default_factory=Progress)
+    snapshot: ServiceSnapshot | None = None
+    phase: Phase = Phase.OBSERVING
+    why: str = ""
+    outcome: Outcome = Outcome.UNFINISHED
+    forced: bool = False
+    drain_started_at: float | None = None  # when our scale-down was accepted: the drain timeout counts from it
+
+
+def decide(snapshot: ServiceSnapshot | None, progress: Progress, drain_elapsed_s: float, settings: Settings) -> Action:
+    """The next action for one service. `drain_elapsed_s` counts from the start of its drain: when its scale-down
+    was accepted, or, for a service found at desired 0, when the teardown began."""
     if snapshot is None:
         return Action(Kind.WAIT, Phase.OBSERVING, why="no reading of the service yet")
     if _newer_than_request(snapshot, settings):
         return Action(
             Kind.DONE, Phase.REPLACED, why="a newer service of this name, created after the request: not touched"
         )
-    if snapshot.status in (INACTIVE, MISSING):
+    if snapshot.gone:
         what = f"{snapshot.missing_what} not found" if snapshot.missing_what else snapshot.status
         return Action(Kind.DONE, Phase.GONE, why=what)
-    accepted = progress.delete_accepted or snapshot.status == DRAINING
-    if accepted:
+    if progress.delete_accepted or snapshot.status == DRAINING:
         if not settings.wait_for_inactive:
             return Action(Kind.DONE, Phase.DELETE_ACCEPTED, why="DeleteService accepted; WaitForInactive is false")
         return Action(Kind.WAIT, Phase.DRAINING, why=f"{snapshot.status}: waiting for INACTIVE")
@@ -115,7 +113,7 @@ def decide(snapshot: ServiceSnapshot | None, progress: Progress, elapsed_s: floa
     if snapshot.desired > 0:
         return Action(Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN, why=f"desired {snapshot.desired}")
     if snapshot.tasks > 0:
-        if elapsed_s < settings.drain_timeout_s:
+        if drain_elapsed_s < settings.drain_timeout_s:
             return Action(Kind.WAIT, Phase.DRAINING_TASKS, why=snapshot.counts())
         return _force_or_fail(
             settings,
@@ -125,7 +123,7 @@ def decide(snapshot: ServiceSnapshot | None, progress: Progress, elapsed_s: floa
 
 
 def _newer_than_request(snapshot: ServiceSnapshot, settings: Settings) -> bool:
-    if snapshot.created_at is None or settings.not_after is None or snapshot.status in (INACTIVE, MISSING):
+    if snapshot.created_at is None or settings.not_after is None or snapshot.gone:
         return False
     return snapshot.created_at > settings.not_after
 
@@ -136,29 +134,27 @@ def _force_or_fail(settings: Settings, why: str) -> Action:
     return Action(Kind.DELETE, Phase.DELETING, force=True, why=why)
 
 
-@dataclass(frozen=True)
-class PollPolicy:
-    """Adaptive polling: quick where the end is near, patient while a drain runs its course.
-
-    bench/run.py measured these numbers on seeded 5- and 20-minute timelines: the answer follows INACTIVE by a
-    median of under 2 s, with fewer DescribeServices calls than botocore's 15 s waiter or a fixed 10 s poll.
-    The price is noticing the end of a long task drain up to `slow_cap_s` late.
-    """
-
-    fast_s: float = 1.0  # when an end is imminent and something just moved
-    settle_s: float = 8.0  # after a change while no end is imminent (tasks stopping one by one)
-    imminent_cap_s: float = 3.0  # the longest wait while only ECS's bookkeeping is left (DRAINING, no tasks)
-    slow_cap_s: float = 60.0  # the longest wait while nothing moves (a load balancer's deregistration delay)
-    growth: float = 3.0
-
-    def next_interval(self, previous_s: float, changed: bool, imminent: bool) -> float:
-        if imminent:
-            return self.fast_s if changed else min(max(self.fast_s, previous_s * self.growth), self.imminent_cap_s)
-        if changed:
-            return self.settle_s
-        return min(max(self.fast_s, previous_s * self.growth), self.slow_cap_s)
+def begin(state: ServiceState, action: Action) -> ServiceState:
+    """The state as the action starts: its phase and why; DONE and FAIL end the service's teardown here."""
+    outcome = {Kind.DONE: Outcome.DONE, Kind.FAIL: Outcome.FAILED}.get(action.kind, state.outcome)
+    return replace(state, phase=action.phase, why=action.why, outcome=outcome)
 
 
-def is_imminent(snapshot: ServiceSnapshot | None, action: Action) -> bool:
-    """True where the next reading is likely to end the service's wait: no tasks left, only ECS's bookkeeping."""
-    return snapshot is not None and action.phase is Phase.DRAINING and snapshot.tasks == 0
+def apply(state: ServiceState, action: Action, call: CallResult, now: float) -> ServiceState:
+    """What the ECS call the action made (a scale-down or a delete) changed."""
+    if call.outcome is CallOutcome.GONE:
+        return finish(state, Outcome.DONE, Phase.GONE, call.detail or "not found")
+    if call.outcome is CallOutcome.NEEDS_FORCE:
+        return replace(state, progress=replace(state.progress, force_required=True, refusal=call.detail))
+    if call.outcome is CallOutcome.RETRY_LATER:
+        return replace(state, why=f"{action.why}; will retry: {call.detail}")
+    if action.kind is Kind.SCALE_TO_ZERO:  # accepted (or not active: the next reading tells)
+        accepted = call.outcome is CallOutcome.ACCEPTED and state.drain_started_at is None
+        return replace(state, drain_started_at=now) if accepted else state
+    forced = state.forced or (action.force and call.outcome is CallOutcome.ACCEPTED)
+    phase = Phase.DRAINING if call.outcome is CallOutcome.ACCEPTED else state.phase
+    return replace(state, progress=replace(state.progress, delete_accepted=True), forced=forced, phase=phase)
+
+
+def finish(state: ServiceState, outcome: Outcome, phase: Phase, why: str) -> ServiceState:
+    return replace(state, outcome=outcome, phase=phase, why=why)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .stacks import StackRecord
+from ecs_teardown.core.ports import StackRecord
 
 LOCAL_ACCOUNT = "123456789012"
 
@@ -161,8 +161,9 @@ class AnswerEndpoint:
         )
 
     def trust(self) -> None:
+        """Trust this endpoint's certificate in this process (SSL_CERT_FILE); the handler's config must still opt
+        in to local answers."""
         os.environ["SSL_CERT_FILE"] = self.cert_path
-        os.environ["ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL"] = "true"
 
     def wait_for(self, count: int, timeout_s: float = 10.0) -> list[ReceivedAnswer]:
         with self.arrived:
@@ -189,7 +190,7 @@ class FixedStackStatus:
         return StackRecord(self.shown)
 
 
-class ContinuationQueue:
+class HandOverQueue:
     """Stands in for the Lambda self-invoke outside Lambda: hand-overs queue here, and `run` plays them."""
 
     def __init__(self) -> None:

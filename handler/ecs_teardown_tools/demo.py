@@ -13,11 +13,11 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-HANDLER_DIR = Path(__file__).resolve().parents[1]  # where app.py, the Lambda entry, lives
-EVENTS = HANDLER_DIR.parent / "events"
+EVENTS = Path(__file__).resolve().parents[2] / "events"  # the checkout's sample events
 CLUSTER = "demo"
 # name, scheduling, desired count, running tasks, seconds for the tasks to stop, seconds DRAINING
 SERVICES = [
@@ -63,14 +63,14 @@ def _event(name: str, response_url: str, **changes: Any) -> dict[str, Any]:
 
 
 def main() -> int:
-    from .emulator import EmbeddedAws, Timeline
+    from .emulator import EmbeddedAws
 
     show = Show()
     with EmbeddedAws() as aws:
         _environment(aws.url)
         show(f"embedded AWS (moto) on {aws.url}; CloudFormation stand-in on https://127.0.0.1")
         _create_services(aws, show)
-        return _tear_down(aws, show, Timeline)
+        return _tear_down(aws, show)
 
 
 def _create_services(aws: Any, show: Show) -> None:
@@ -92,18 +92,14 @@ def _create_services(aws: Any, show: Show) -> None:
     show("service 'legacy' is already DRAINING; service 'ghost' does not exist")
 
 
-def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
-    sys.path.insert(0, str(HANDLER_DIR))
-    import app
-
-    from . import identity
-    from .ecs import EcsGateway, make_ecs_client
-    from .engine import Step
-    from .local import AnswerEndpoint, LocalContext
-    from .machine import PollPolicy
-    from .properties import parse_properties
-
-    calls: list[tuple[str, str, bool]] = []  # (operation, service, force)
+def _function(show: Show, calls: list[tuple[str, str, bool]]) -> Any:
+    """The Lambda function as app.py builds it, with the demo's observers: each ECS write and each step shown."""
+    from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
+    from ecs_teardown.cfn.protocol import CustomResource
+    from ecs_teardown.cfn.requests import Edges
+    from ecs_teardown.config import Config
+    from ecs_teardown.core.engine import Step
+    from ecs_teardown.core.polling import PollPolicy
 
     def gateway() -> EcsGateway:
         client = make_ecs_client()
@@ -122,50 +118,51 @@ def _tear_down(aws: Any, show: Show, timeline_type: Any) -> int:
         status = event.snapshot.status if event.snapshot else "?"
         show(f"  {event.service.name:<7} {event.phase.value:<15} {status:<9} {counts}   {event.why}")
 
-    app.runtime.gateway_factory = gateway
-    app.runtime.on_step = step
     # The demo's drains take seconds, not minutes: its polling is scaled down alike, so each change shows.
-    app.runtime.poll_policy = PollPolicy(fast_s=0.5, settle_s=1.0, imminent_cap_s=1.0, slow_cap_s=2.0, growth=2.0)
+    policy = PollPolicy(fast_s=0.5, settle_s=1.0, imminent_cap_s=1.0, slow_cap_s=2.0, growth=2.0)
+    config = replace(Config.from_environment(), allow_local_response_url=True)
+    return CustomResource(Edges(ecs=gateway, on_step=step, poll_policy=policy, config=config))
+
+
+def _plan(stack_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(title, events/ file, the stack's status meanwhile, changes to the event), in the order CloudFormation
+    would send them over the stack's life."""
+    from ecs_teardown.cfn import identity
+    from ecs_teardown.cfn.properties import parse_properties
+
     names = [name for name, *_ in SERVICES] + [MISSING]
     properties = {"Cluster": CLUSTER, "Services": names, "DrainTimeoutSeconds": "30", "ServiceTimeout": "300"}
     parse_properties(properties)  # the demo's own properties are valid, or it stops here
-    stack_id = aws.create_stack("demo-app")
-    physical_id = identity.resource_id(stack_id, "Teardown")  # what the resource's Create answered
     resource = {
         "ResourceProperties": {"ServiceToken": "demo", **properties},
-        "PhysicalResourceId": physical_id,
+        "PhysicalResourceId": identity.resource_id(stack_id, "Teardown"),  # what the resource's Create answered
         "StackId": stack_id,
     }
+    removed = "Delete of the Teardown resource, removed from the template (stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)"
+    deleted = "Delete of the Teardown resource, the stack being deleted (stack DELETE_IN_PROGRESS)"
+    return [
+        (removed, "delete-services.json", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", resource),
+        (deleted, "delete-services.json", "DELETE_IN_PROGRESS", resource),
+        ("Delete of a resource whose Create had failed", "delete-after-failed-create.json", "ROLLBACK_IN_PROGRESS", {}),
+    ]
+
+
+def _tear_down(aws: Any, show: Show) -> int:
+    from .local import AnswerEndpoint, LocalContext
+
+    calls: list[tuple[str, str, bool]] = []  # (operation, service, force)
+    function = _function(show, calls)
+    stack_id = aws.create_stack("demo-app")
     answers_ok = True
     with AnswerEndpoint() as answers:
         answers.trust()
-        plan = [
-            (
-                "Delete of the Teardown resource, removed from the template (stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)",
-                "delete-services.json",
-                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-                resource,
-            ),
-            (
-                "Delete of the Teardown resource, the stack being deleted (stack DELETE_IN_PROGRESS)",
-                "delete-services.json",
-                "DELETE_IN_PROGRESS",
-                resource,
-            ),
-            (
-                "Delete of a resource whose Create had failed",
-                "delete-after-failed-create.json",
-                "ROLLBACK_IN_PROGRESS",
-                {},
-            ),
-        ]
-        for title, name, stack_status, changes in plan:
+        for title, name, stack_status, changes in _plan(stack_id):
             event = _event(name, answers.url(name.removesuffix(".json")), **changes)
             if event["StackId"] == stack_id:
                 aws.set_stack_status(stack_id, stack_status)
             show(f"CloudFormation -> lambda_handler: {title}")
             before = len(calls)
-            app.lambda_handler(event, LocalContext(timeout_s=300))
+            function.handle(event, LocalContext(timeout_s=300))
             answer = answers.wait_for(len(answers.answers))[-1].body
             show(
                 f"CloudFormation <- {answer['Status']} for {answer['PhysicalResourceId']}"

@@ -1,7 +1,8 @@
-"""A safe answer to CloudFormation: host check, size cap, bounded retries, status checked, no URL in the logs.
+"""The answer to CloudFormation: one builder (`answer_body`) and one sender (`send_response`), with the host
+check, the 4096-byte cap, bounded retries and the status checked; the URL is never logged.
 
 crhelper's own sender retries forever on a dead URL, takes any HTTP status as success and logs the presigned URL;
-this one replaces it (see cfn.py). The ResponseURL is a credential: only its host is ever logged.
+this one replaces it (see protocol.py). The ResponseURL is a credential: only its host is ever logged.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import datetime
 import http.client
 import json
 import logging
-import os
 import re
 import ssl
 import time
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
+from ..config import ALLOW_LOCAL_ENV
 from .partitions import DNS_SUFFIXES, answer_host_suffixes
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4096
 AWS_HOST_SUFFIXES = answer_host_suffixes()  # every partition this function accepts requests from
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-ALLOW_LOCAL_ENV = "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL"
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 
@@ -33,15 +33,25 @@ class ResponseUrlError(ValueError):
     """The ResponseURL is not one this handler may answer to."""
 
 
-def local_answers_allowed() -> bool:
-    return os.environ.get(ALLOW_LOCAL_ENV, "").strip().lower() == "true"
+def answer_body(
+    request: dict[str, Any], status: str, reason: str, physical_id: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The answer for `request` (a CloudFormation event): every answer the function sends is built here."""
+    body = {
+        "Status": status,
+        "Reason": reason if reason or status != "FAILED" else "failed without a message; see the function's log",
+        "PhysicalResourceId": physical_id,
+        "StackId": str(request.get("StackId", "")),
+        "RequestId": str(request.get("RequestId", "")),
+        "LogicalResourceId": str(request.get("LogicalResourceId", "")),
+        "Data": data or {},
+    }
+    return body
 
 
-def check_response_url(url: object, allow_local: bool | None = None, partition: str | None = None) -> SplitResult:
+def check_response_url(url: object, allow_local: bool = False, partition: str | None = None) -> SplitResult:
     """Accept only https to an AWS host (or, with the local opt-in, to 127.0.0.1 / localhost); with `partition`
     (the function's own), only a host of that partition: CloudFormation answers from the stack's own partition."""
-    if allow_local is None:
-        allow_local = local_answers_allowed()
     if not isinstance(url, str) or not url:
         raise ResponseUrlError("the event has no ResponseURL")
     try:
@@ -135,7 +145,7 @@ def send_response(
     timeout_s: float = 8.0,
     backoff_s: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
-    allow_local: bool | None = None,
+    allow_local: bool = False,
 ) -> bool:
     """PUT the answer; True once CloudFormation's endpoint answered 2xx. Never raises, never loops unbounded.
 

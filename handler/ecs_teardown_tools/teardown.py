@@ -16,23 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
-from .ecs import EcsCallError, EcsGateway, make_ecs_client
-from .engine import Outcome, ServiceResult, Step, TeardownResult, run_teardown
-from .machine import Kind, Progress, Settings, decide
-from .properties import (
-    MAX_SERVICES,
-    SERVICE_ARN_RE,
-    ForceMode,
-    PropertyError,
-    TeardownRequest,
-    parse_properties,
-)
+from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
+from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
+from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
+from ecs_teardown.core.machine import Kind, Outcome, Progress, Settings, decide
+from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
+from ecs_teardown.core.ports import EcsCallError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad input that the user must fix: the message says what and how."""
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,14 @@ anything else -> EcsCallError, whose message names the cluster, the service and 
 
 from __future__ import annotations
 
-import enum
-import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from .machine import MISSING, REPLICA, ServiceSnapshot
+from ..core.model import MISSING, REPLICA, ServiceSnapshot
+from ..core.ports import CallOutcome, CallResult, EcsCallError
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -41,48 +39,29 @@ THROTTLE_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "
 _RETRY_LATER_MESSAGES = ("deployments are active", "scaled above 0")
 
 
-class CallOutcome(enum.Enum):
-    ACCEPTED = "accepted"
-    GONE = "gone"  # the service or its cluster does not exist
-    NOT_ACTIVE = "not-active"  # ServiceNotActiveException: already being deleted
-    RETRY_LATER = "retry-later"  # throttled, 5xx, or a refusal that passes with time
-    NEEDS_FORCE = "needs-force"  # ECS refused in a way that only a forced delete gets past
-
-
-@dataclass(frozen=True)
-class CallResult:
-    outcome: CallOutcome
-    detail: str = ""  # ECS's words, for a refusal
-
-
-class EcsCallError(Exception):
-    """An ECS call failed in a way that waiting will not fix (access denied, invalid input)."""
-
-    def __init__(self, cluster: str, service: str, phase: str, detail: str) -> None:
-        where = f"service {service!r} in cluster {cluster!r}" if service else f"cluster {cluster!r}"
-        super().__init__(f"{phase} of {where} failed: {detail}")
-        self.cluster, self.service, self.phase, self.detail = cluster, service, phase, detail
-
-
-def client_config() -> Any:
-    """Bounded timeouts and botocore's standard retries (AWS_RETRY_MODE / AWS_MAX_ATTEMPTS win when set)."""
+def client_config(retries_configured: tuple[bool, bool] = (False, False)) -> Any:
+    """Bounded timeouts and botocore's standard retries; `retries_configured` says whether AWS_RETRY_MODE and
+    AWS_MAX_ATTEMPTS are set (config.Config reads them), which then win."""
     from botocore.config import Config
 
+    mode_set, attempts_set = retries_configured
     retries: dict[str, Any] = {}
-    if "AWS_RETRY_MODE" not in os.environ:
+    if not mode_set:
         retries["mode"] = "standard"
-    if "AWS_MAX_ATTEMPTS" not in os.environ:
+    if not attempts_set:
         retries["total_max_attempts"] = 5
     return Config(connect_timeout=5, read_timeout=15, retries=retries or None)  # type: ignore[arg-type]
 
 
-def make_ecs_client(session: Any = None, endpoint_url: str | None = None) -> ECSClient:
+def make_ecs_client(
+    session: Any = None, endpoint_url: str | None = None, retries_configured: tuple[bool, bool] = (False, False)
+) -> ECSClient:
     """An ECS client with `client_config()`. Without `endpoint_url` the endpoint is left to boto3, so
     AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL can point it at an emulator."""
     import boto3
 
     factory = session.client if session is not None else boto3.client
-    client: ECSClient = factory("ecs", config=client_config(), endpoint_url=endpoint_url)
+    client: ECSClient = factory("ecs", config=client_config(retries_configured), endpoint_url=endpoint_url)
     return client
 
 
@@ -135,8 +114,8 @@ def _name_of(name_or_arn: str) -> str:
 class EcsGateway:
     """The three ECS operations a teardown needs, with errors already translated. Counts what it saw."""
 
-    def __init__(self, client: ECSClient | None = None) -> None:
-        self._client = client if client is not None else make_ecs_client()
+    def __init__(self, client: ECSClient | None = None, retries_configured: tuple[bool, bool] = (False, False)) -> None:
+        self._client = client if client is not None else make_ecs_client(retries_configured=retries_configured)
         self.calls: dict[str, int] = {}
         self.throttles = 0
         self._count_retried_throttles()
@@ -205,7 +184,7 @@ class EcsGateway:
                 return CallResult(CallOutcome.NOT_ACTIVE, message)
             if is_transient(error):
                 self._note_transient(error)
-                return CallResult(CallOutcome.RETRY_LATER, f"{code}: {message}")
+                return CallResult(CallOutcome.RETRY_LATER, f"{code}: {message}", throttled=code in THROTTLE_CODES)
             if code == "InvalidParameterException":
                 if any(words in message for words in _RETRY_LATER_MESSAGES):
                     return CallResult(CallOutcome.RETRY_LATER, message)

@@ -7,18 +7,21 @@ owner reads in the CloudFormation console.
 from __future__ import annotations
 
 import difflib
-import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.model import (
+    DEFAULT_CLUSTER,
+    DEFAULT_DRAIN_TIMEOUT_S,
+    MAX_SERVICE_TIMEOUT_S,
+    MAX_SERVICES,
+    ForceMode,
+    ServiceRef,
+    TeardownRequest,
+)
 from . import partitions
-
-MAX_SERVICES = 50
-MAX_SERVICE_TIMEOUT_S = 3600
-DEFAULT_DRAIN_TIMEOUT_S = 300
-DEFAULT_CLUSTER = "default"
 
 _NAME = r"[A-Za-z0-9_-]{1,255}"
 NAME_RE = re.compile(rf"{_NAME}", re.ASCII)  # cluster and service names alike
@@ -42,12 +45,6 @@ class PropertyError(ValueError):
     """A ResourceProperties value is missing, unknown, of the wrong type or out of range."""
 
 
-class ForceMode(enum.Enum):
-    AUTO = "auto"  # force only when the drain timed out or a scale-down is impossible
-    ALWAYS = "always"  # delete with force at once
-    NEVER = "never"  # answer FAILED rather than force
-
-
 @dataclass(frozen=True)
 class ArnScope:
     """Where this function acts: an ARN of another partition, region or account is refused."""
@@ -63,30 +60,6 @@ class ArnScope:
         if len(parts) < 6 or parts[0] != "arn" or not parts[1] or not parts[3] or not parts[4]:
             return None
         return cls(partition=parts[1], region=parts[3], account=parts[4])
-
-
-@dataclass(frozen=True, order=True)
-class ServiceRef:
-    """One target service, by cluster name and service name (the identity ECS uses in a region)."""
-
-    cluster: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.cluster}/{self.name}"
-
-
-@dataclass(frozen=True)
-class TeardownRequest:
-    cluster: str  # cluster name
-    services: tuple[ServiceRef, ...]
-    drain_timeout_s: int = DEFAULT_DRAIN_TIMEOUT_S
-    force: ForceMode = ForceMode.AUTO
-    wait_for_inactive: bool = True
-    service_timeout_s: int = MAX_SERVICE_TIMEOUT_S
-    # False: a Delete tears down only while CloudFormation deletes the stack (or rolls its creation back), not
-    # when the resource is merely removed from the template or replaced. True: in those cases too.
-    teardown_on_removal: bool = False
 
 
 KNOWN_PROPERTIES = (

@@ -12,82 +12,10 @@ Exit codes: 0 all gone (invoke: the answer was SUCCESS), 1 some failed (invoke: 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from .teardown_cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-
-HANDLER_DIR = Path(__file__).resolve().parents[1]  # where app.py, the Lambda entry, lives
-
-
-def _load_event(path: str) -> dict[str, Any]:
-    try:
-        with open(path) as handle:
-            event = json.load(handle)
-    except OSError as error:
-        raise SystemExit(_usage(f"cannot read event file {path!r}: {error.strerror}")) from None
-    except json.JSONDecodeError as error:
-        raise SystemExit(_usage(f"event file {path!r} is not JSON: {error}")) from None
-    if not isinstance(event, dict):
-        raise SystemExit(_usage(f"event file {path!r} holds a {type(event).__name__}, not a CloudFormation event"))
-    return event
-
-
-def _usage(message: str) -> int:
-    print(f"ecs-teardown: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def invoke(args: argparse.Namespace) -> int:
-    """Run app.lambda_handler on the event; hand-overs run as fresh invocations in this process."""
-    event = _load_event(args.event)
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL_ECS"] = os.environ["AWS_ENDPOINT_URL_CLOUDFORMATION"] = args.endpoint_url
-    if args.region:
-        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = args.region
-    os.environ.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])  # the one boto3 reads, as in Lambda
-    if not (HANDLER_DIR / "app.py").exists():
-        return _usage(f"the Lambda entry app.py is not beside the package ({HANDLER_DIR}); run from a checkout")
-    sys.path.insert(0, str(HANDLER_DIR))
-
-    from .custom_resource import scope_of
-    from .local import LOCAL_ACCOUNT, AnswerEndpoint, ContinuationQueue, FixedStackStatus, LocalContext
-
-    with AnswerEndpoint() as answers:
-        answers.trust()  # this process only: SSL_CERT_FILE and the local-answer opt-in
-        event["ResponseURL"] = answers.url(str(event.get("RequestId", "answer")))
-        # The function's logs and metrics go to stderr; stdout carries only the answer, for pipelines.
-        with contextlib.redirect_stdout(sys.stderr):
-            import app
-
-            queue = ContinuationQueue()
-            app.runtime.continuation = queue
-            if args.stack_status:
-                app.runtime.stacks_factory = lambda: FixedStackStatus(args.stack_status)
-            region = os.environ["AWS_REGION"]
-            # The simulated function lives in the account its ServiceToken names, as the real one would.
-            scope = scope_of(None, event)
-            account = scope.account if scope else LOCAL_ACCOUNT
-            invocations = queue.run(
-                app.lambda_handler,
-                event,
-                lambda: LocalContext(
-                    timeout_s=args.timeout, region=region, account=account, function_name=args.function_name
-                ),
-            )
-        received = answers.wait_for(1, timeout_s=5.0)
-    if not received:
-        print("ecs-teardown: the handler sent no answer (see the log above)", file=sys.stderr)
-        return EXIT_FAILED
-    answer = received[-1].body
-    print(json.dumps(answer, indent=2))
-    print(f"({invocations} invocation(s), {len(received)} answer(s))", file=sys.stderr)
-    return EXIT_OK if answer.get("Status") == "SUCCESS" else EXIT_FAILED
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 
 def _teardown_options(command: argparse.ArgumentParser) -> None:
@@ -130,9 +58,15 @@ def _seconds(low: int, high: int) -> Any:
 
 
 def _run_teardown(args: argparse.Namespace) -> int:
-    from .teardown_cli import run
+    from .teardown import run
 
     return run(args)
+
+
+def _run_invoke(args: argparse.Namespace) -> int:
+    from .invoke import invoke
+
+    return invoke(args)
 
 
 EPILOG = "exit codes: 0 all gone, 1 some failed or unfinished, 2 bad usage"
@@ -189,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)")
     local.add_argument("--timeout", type=float, default=900.0, help="the Lambda timeout to simulate, in seconds")
     local.add_argument("--function-name", default="ecs-teardown-local", help="the simulated function's name")
-    local.set_defaults(run=invoke)
+    local.set_defaults(run=_run_invoke)
     return parser
 
 
@@ -201,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     try:
         code: int = args.run(args)
-    except SystemExit as exit_:
-        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
+    except UsageError as error:
+        print(f"ecs-teardown: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(
             "ecs-teardown: interrupted; services may be mid-teardown: run the same command again to resume",

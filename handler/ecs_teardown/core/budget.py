@@ -1,0 +1,98 @@
+"""Time: CloudFormation's budget for the answer, Lambda's for one invocation, and what a hand-over carries.
+
+A teardown may need up to ServiceTimeout (one hour); one Lambda invocation lives at most 15 minutes. So a long
+teardown hands over to a fresh invocation, carrying only what ECS cannot tell it (when the teardown began, when
+each service's drain began) under the event key HANDOVER_KEY.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import MAX_SERVICE_TIMEOUT_S
+
+# Lambda's recursive loop detection stops a chain of invocations of one function after about 16 (Lambda developer
+# guide, "Recursive loop detection"); the next one would be dropped without a word. 10 invocations stay well below
+# it, and with the template's 900 s Timeout cover 10 x (900 - 45) = 8550 s, more than the longest ServiceTimeout.
+MAX_INVOCATIONS = 10
+LAMBDA_RESERVE_S = 45.0  # kept back from the invocation's end: the answer's PUT (worst ~36 s) and a hand-over
+HANDOVER_KEY = "EcsTeardownContinuation"  # the event key a hand-over adds (a wire format: its name stays)
+
+
+def answer_margin_s(service_timeout_s: int) -> float:
+    """How long before CloudFormation's own timeout the answer goes out: 10% of it, from 5 s to 60 s."""
+    return min(60.0, max(5.0, service_timeout_s * 0.1))
+
+
+def coverage_problem(service_timeout_s: int, timeout_s: float) -> str:
+    """Why an invocation Timeout of `timeout_s` cannot cover a ServiceTimeout, or '' when it can.
+
+    `timeout_s` is the time left at the start of an invocation: a little under the function's Timeout."""
+    per_invocation_s = max(0.0, timeout_s - LAMBDA_RESERVE_S)
+    covered_s = per_invocation_s * MAX_INVOCATIONS
+    needed_s = service_timeout_s - answer_margin_s(service_timeout_s)
+    if covered_s >= needed_s:
+        return ""
+    least_timeout_s = math.ceil(needed_s / MAX_INVOCATIONS + LAMBDA_RESERVE_S) + 2  # a few seconds to spare
+    longest = max((s for s in range(1, MAX_SERVICE_TIMEOUT_S + 1) if s - answer_margin_s(s) <= covered_s), default=0)
+    longest_text = f"a ServiceTimeout of at most {longest} s" if longest else "no ServiceTimeout at all"
+    return (
+        f"{service_timeout_s} s cannot be covered by this function: its Timeout (about {timeout_s:.0f} s) leaves "
+        f"{per_invocation_s:.0f} s of work per invocation after a {LAMBDA_RESERVE_S:.0f} s reserve, and Lambda's "
+        f"recursive loop detection allows {MAX_INVOCATIONS} invocations in a row, {covered_s:.0f} s in all. Give the "
+        f"function a Timeout of at least {least_timeout_s} s; with this one it can serve {longest_text}"
+    )
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """What one invocation hands the next: when the teardown and each service's drain began, and which
+    invocation of the chain this is (0 for the first; the wire name is `Generation`)."""
+
+    started_at: float
+    invocation: int = 0
+    drain_started: Mapping[str, float] = field(default_factory=dict)
+
+    def to_event(self) -> dict[str, Any]:
+        return {"StartedAt": self.started_at, "Generation": self.invocation, "DrainStartedAt": dict(self.drain_started)}
+
+    @classmethod
+    def from_event(cls, value: Any, now: float) -> HandOver:
+        """Read what a hand-over carried; anything malformed counts as a first invocation starting now, and
+        nothing in it may start in the future or void a drain timeout (NaN, infinities, negative numbers)."""
+        carried = value if isinstance(value, dict) else {}
+        try:
+            started_at = float(carried.get("StartedAt", now))
+            invocation = int(carried.get("Generation", 0))
+        except (TypeError, ValueError, OverflowError):
+            started_at, invocation = now, 0
+        if not started_at <= now:  # a start in the future (or NaN) is no start: count from now
+            started_at = now
+        drains = carried.get("DrainStartedAt")
+        drain_started = {
+            str(name): float(at)
+            for name, at in (drains.items() if isinstance(drains, dict) else [])
+            if isinstance(at, int | float) and started_at <= at <= now
+        }
+        return cls(started_at, max(0, invocation), drain_started)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The moments one invocation works towards: the answer's deadline and the invocation's own end."""
+
+    started_at: float
+    answer_by: float  # CloudFormation's deadline for the answer, less its margin
+    invocation_ends: float  # this invocation's end, less the reserve for the answer or a hand-over
+
+    @classmethod
+    def of(cls, started_at: float, service_timeout_s: int, now: float, remaining_s: float) -> Budget:
+        answer_by = started_at + service_timeout_s - answer_margin_s(service_timeout_s)
+        return cls(started_at, answer_by, now + remaining_s - LAMBDA_RESERVE_S)
+
+    @property
+    def deadline(self) -> float:
+        return min(self.answer_by, self.invocation_ends)

@@ -1,0 +1,68 @@
+"""What the core needs from outside, as protocols the edges implement (aws/), and what they report back.
+
+ECS's answers are translated at the edge into `CallResult`s and `EcsCallError`s, so the core decides on outcomes,
+never on error codes or message text.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+from .model import ServiceSnapshot
+
+
+class CallOutcome(enum.Enum):
+    ACCEPTED = "accepted"
+    GONE = "gone"  # the service or its cluster does not exist
+    NOT_ACTIVE = "not-active"  # ServiceNotActiveException: already being deleted
+    RETRY_LATER = "retry-later"  # throttled, 5xx, or a refusal that passes with time
+    NEEDS_FORCE = "needs-force"  # ECS refused in a way that only a forced delete gets past
+
+
+@dataclass(frozen=True)
+class CallResult:
+    outcome: CallOutcome
+    detail: str = ""  # ECS's words, for a refusal
+    throttled: bool = False  # ECS said "slow down": the round's other writes wait
+
+
+class EcsCallError(Exception):
+    """An ECS call failed in a way that waiting will not fix (access denied, invalid input)."""
+
+    def __init__(self, cluster: str, service: str, phase: str, detail: str) -> None:
+        where = f"service {service!r} in cluster {cluster!r}" if service else f"cluster {cluster!r}"
+        super().__init__(f"{phase} of {where} failed: {detail}")
+        self.cluster, self.service, self.phase, self.detail = cluster, service, phase, detail
+
+
+class Gateway(Protocol):
+    """The three ECS operations a teardown needs."""
+
+    @property
+    def throttles(self) -> int: ...  # throttled calls so far (retried ones included)
+
+    def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]: ...
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult: ...
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult: ...
+
+
+@dataclass(frozen=True)
+class StackRecord:
+    """What CloudFormation's DescribeStacks says of a stack."""
+
+    status: str
+    root_id: str = ""  # the root stack's id for a nested stack; '' for a root stack
+
+
+class StackReadError(Exception):
+    """CloudFormation's record of the stack could not be read (access denied, throttled, no such stack)."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient  # throttled or unavailable: reading again later may work
+
+
+class StackReader(Protocol):
+    def describe(self, stack_id: str) -> StackRecord: ...
