@@ -75,6 +75,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check handler tests bench
 	$(BIN)/ruff format --check handler tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit functional integration: $(STAMP)
 	$(BIN)/python -m pytest tests/$@

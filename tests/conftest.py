@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ecs_teardown.cfn import requests
+from ecs_teardown.cfn import edges
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.fake_stacks import FakeStacks
 
@@ -43,7 +43,7 @@ def stacks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> F
     not from CloudFormation; tests marked `real_stacks` read it through boto3, from moto's server."""
     fake = FakeStacks()
     if request.node.get_closest_marker("real_stacks") is None:
-        monkeypatch.setattr(requests, "CloudFormationStacks", lambda **_: fake)
+        monkeypatch.setattr(edges, "CloudFormationStacks", lambda **_: fake)
     return fake
 
 

@@ -15,16 +15,18 @@ import argparse
 import sys
 from typing import Any
 
+from ecs_teardown.core.model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S
+
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 
 def _teardown_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--drain-timeout",
-        type=_seconds(0, 3600),
-        default=300,
+        type=_seconds(0, MAX_DRAIN_TIMEOUT_S),
+        default=DEFAULT_DRAIN_TIMEOUT_S,
         metavar="SECONDS",
-        help="after the scale to zero, how long to wait for the tasks to stop (default 300)",
+        help=f"after the scale to zero, how long to wait for the tasks to stop (default {DEFAULT_DRAIN_TIMEOUT_S})",
     )
     command.add_argument(
         "--force",
@@ -36,9 +38,9 @@ def _teardown_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--timeout",
         type=_seconds(1, 86400),
-        default=3600,
+        default=MAX_SERVICE_TIMEOUT_S,
         metavar="SECONDS",
-        help="give up (exit 1) on services not gone after this long (default 3600)",
+        help=f"give up (exit 1) on services not gone after this long (default {MAX_SERVICE_TIMEOUT_S})",
     )
     command.add_argument("--dry-run", action="store_true", help="print the plan for each service; change nothing")
     command.add_argument("--json", action="store_true", help="one JSON object per line, for pipelines")
@@ -102,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stack.add_argument("stack_name", metavar="STACK_NAME", help="stack name or ARN")
     _teardown_options(stack)
+    _invoke_parser(commands)
+    return parser
+
+
+def _invoke_parser(commands: Any) -> None:
     local = commands.add_parser(
         "invoke",
         epilog="exit codes: 0 the answer was SUCCESS, 1 FAILED or no answer, 2 bad usage",
@@ -124,7 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--timeout", type=float, default=900.0, help="the Lambda timeout to simulate, in seconds")
     local.add_argument("--function-name", default="ecs-teardown-local", help="the simulated function's name")
     local.set_defaults(run=_run_invoke)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,8 +95,8 @@ def _create_services(aws: Any, show: Show) -> None:
 def _function(show: Show, calls: list[tuple[str, str, bool]]) -> Any:
     """The Lambda function as app.py builds it, with the demo's observers: each ECS write and each step shown."""
     from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
+    from ecs_teardown.cfn.edges import Edges
     from ecs_teardown.cfn.protocol import CustomResource
-    from ecs_teardown.cfn.requests import Edges
     from ecs_teardown.config import Config
     from ecs_teardown.core.engine import Step
     from ecs_teardown.core.polling import PollPolicy

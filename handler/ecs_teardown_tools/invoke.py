@@ -40,8 +40,9 @@ def invoke(args: argparse.Namespace) -> int:
     """Run the handler on the event; print the answer CloudFormation would receive on stdout."""
     event = load_event(args.event)
     _point_at(args)
+    from ecs_teardown.cfn.edges import Edges
     from ecs_teardown.cfn.protocol import CustomResource
-    from ecs_teardown.cfn.requests import Edges, scope_of
+    from ecs_teardown.cfn.requests import scope_of
     from ecs_teardown.config import Config
 
     from .local import LOCAL_ACCOUNT, AnswerEndpoint, FixedStackStatus, HandOverQueue, LocalContext

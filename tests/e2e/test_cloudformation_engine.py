@@ -51,8 +51,8 @@ from typing import Any
 import boto3
 import pytest
 
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.protocol import CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown.core.polling import PollPolicy
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.moto_cloudformation import CustomResourceBridge, Invocation, TlsMotoServer

@@ -469,8 +469,8 @@ def test_malformed_event_gets_a_failed_answer(monkeypatch, answers, event_for, e
 def test_non_aws_response_url_gets_no_answer_and_nothing_is_touched(
     monkeypatch, answers: AnswerEndpoint, event_for, ecs
 ):
+    from ecs_teardown.cfn.edges import Edges
     from ecs_teardown.cfn.protocol import CustomResource
-    from ecs_teardown.cfn.requests import Edges
     from ecs_teardown_tools.local import LocalContext
 
     ecs.add(FakeService("web"))

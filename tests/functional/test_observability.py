@@ -129,8 +129,8 @@ def test_hand_over_invokes_the_same_function_asynchronously_with_the_start_time(
 
 def test_hand_over_that_cannot_invoke_answers_failed(monkeypatch, answers, event_for, ecs):
     from ecs_teardown.aws.ecs import EcsGateway
+    from ecs_teardown.cfn.edges import Edges
     from ecs_teardown.cfn.protocol import CustomResource
-    from ecs_teardown.cfn.requests import Edges
     from ecs_teardown_tools.local import LocalContext
 
     def refuse(event: dict) -> None:

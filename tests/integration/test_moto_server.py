@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.identity import resource_id
 from ecs_teardown.cfn.protocol import CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.moto_stacks import stack_in_moto, stack_in_moto_shows
 

@@ -18,8 +18,8 @@ import pytest
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn import answer as response
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.protocol import TIMER_MARGIN_S, CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown.core.budget import LAMBDA_RESERVE_S
 from ecs_teardown_tools.local import AnswerEndpoint, HandOverQueue, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs, FakeService

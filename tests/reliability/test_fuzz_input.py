@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn import identity
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.properties import KNOWN_PROPERTIES
 from ecs_teardown.cfn.protocol import CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
 from support.netwatch import ConnectionWatch

@@ -125,7 +125,8 @@ def test_no_hand_over_once_the_request_was_answered(monkeypatch, answers, event_
     """crhelper's last-moment timer may answer FAILED while the engine is stuck; a hand-over after that would
     answer the same request a second time."""
     from ecs_teardown.aws.ecs import EcsGateway
-    from ecs_teardown.cfn.requests import Edges, delete
+    from ecs_teardown.cfn.edges import Edges
+    from ecs_teardown.cfn.requests import delete
     from ecs_teardown_tools.local import LocalContext
 
     ecs.add(FakeService("web", task_stop_s=60, draining_s=4000, created_at=ecs.clock.now - 10))

@@ -20,8 +20,8 @@ from botocore.loaders import Loader
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn import answer as response
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.protocol import CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown.config import ALLOWED_CLUSTERS_ENV
 from ecs_teardown_tools.local import LocalContext
 from support.driver import run_handler

@@ -21,8 +21,8 @@ import pytest
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn import requests
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.identity import resource_id
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown.core.budget import HANDOVER_KEY, LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
 from ecs_teardown_tools.local import LocalContext
 from support.fake_ecs import FakeClock, FakeService

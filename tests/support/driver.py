@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.protocol import CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown.config import Config
 from ecs_teardown_tools.local import AnswerEndpoint, HandOverQueue, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "handler"))
 
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.protocol import CustomResource
-from ecs_teardown.cfn.requests import Edges
 from ecs_teardown_tools.local import LocalContext
 
 

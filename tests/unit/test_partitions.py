@@ -55,7 +55,8 @@ def test_a_partition_the_table_lacks_is_refused_naming_it() -> None:
 
 
 def test_the_function_s_own_unknown_partition_is_refused_at_create() -> None:
-    from ecs_teardown.cfn.requests import Edges, _request
+    from ecs_teardown.cfn.edges import Edges
+    from ecs_teardown.cfn.requests import _request
 
     context = type("Context", (), {"invoked_function_arn": "arn:aws-future:lambda:xx-future-1:123456789012:function:f"})
     with pytest.raises(PropertyError, match=r"^This function's ARN: partition 'aws-future' is not one"):

@@ -137,6 +137,17 @@ def fit_body(body: dict[str, Any]) -> bytes:
     return encoded
 
 
+def _put(host: str, port: int | None, target: str, payload: bytes, timeout_s: float, context: ssl.SSLContext) -> int:
+    """One PUT of the answer; its HTTP status."""
+    connection = http.client.HTTPSConnection(host, port, timeout=timeout_s, context=context)
+    try:
+        headers = {"Content-Type": "", "Content-Length": str(len(payload))}
+        connection.request("PUT", target, body=payload, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def send_response(
     url: str,
     body: dict[str, Any],
@@ -161,34 +172,21 @@ def send_response(
     host = parts.hostname or ""
     context = ssl.create_default_context()  # honours SSL_CERT_FILE, so a local run can trust its own CA
     for attempt in range(1, attempts + 1):
+        where = {"attempt": attempt, "attempts": attempts, "host": host}
         try:
-            connection = http.client.HTTPSConnection(host, parts.port, timeout=timeout_s, context=context)
-            try:
-                connection.request(
-                    "PUT", target, body=payload, headers={"Content-Type": "", "Content-Length": str(len(payload))}
-                )
-                status = connection.getresponse().status
-            finally:
-                connection.close()
+            status = _put(host, parts.port, target, payload, timeout_s, context)
         except (OSError, http.client.HTTPException) as error:
-            log.warning(
-                "answer to CloudFormation not delivered",
-                extra={"attempt": attempt, "attempts": attempts, "host": host, "error": type(error).__name__},
-            )
+            log.warning("answer to CloudFormation not delivered", extra={**where, "error": type(error).__name__})
         else:
             if 200 <= status < 300:
                 log.info(
                     "answer delivered to CloudFormation",
-                    extra={"attempt": attempt, "host": host, "http_status": status, "status": body.get("Status")},
+                    extra={**where, "http_status": status, "status": body.get("Status")},
                 )
                 return True
-            permanent = 400 <= status < 500 and status not in (408, 429)
-            log.warning(
-                "CloudFormation's endpoint refused the answer",
-                extra={"attempt": attempt, "attempts": attempts, "host": host, "http_status": status},
-            )
-            if permanent:  # an expired or altered presigned URL will not start working
-                return False
+            log.warning("CloudFormation's endpoint refused the answer", extra={**where, "http_status": status})
+            if 400 <= status < 500 and status not in (408, 429):
+                return False  # an expired or altered presigned URL will not start working
         if attempt < attempts:
             sleep(backoff_s * 2 ** (attempt - 1))
     log.error("answer to CloudFormation not delivered after %d attempts", attempts, extra={"host": host})

@@ -15,6 +15,7 @@ from typing import Any
 from ..core.model import (
     DEFAULT_CLUSTER,
     DEFAULT_DRAIN_TIMEOUT_S,
+    MAX_DRAIN_TIMEOUT_S,
     MAX_SERVICE_TIMEOUT_S,
     MAX_SERVICES,
     ForceMode,
@@ -120,7 +121,9 @@ def parse_properties(properties: Any, scope: ArnScope | None = None) -> Teardown
     return TeardownRequest(
         cluster=cluster,
         services=tuple(services),
-        drain_timeout_s=_whole_number(properties, "DrainTimeoutSeconds", DEFAULT_DRAIN_TIMEOUT_S, 0, 3600),
+        drain_timeout_s=_whole_number(
+            properties, "DrainTimeoutSeconds", DEFAULT_DRAIN_TIMEOUT_S, 0, MAX_DRAIN_TIMEOUT_S
+        ),
         force=_force_mode(properties.get("ForceDelete")),
         wait_for_inactive=_boolean(properties, "WaitForInactive", True),
         service_timeout_s=service_timeout,

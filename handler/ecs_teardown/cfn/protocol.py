@@ -29,7 +29,8 @@ from crhelper import CfnResource
 from ..core.engine import TeardownResult
 from . import identity, requests
 from .answer import ResponseUrlError, answer_body, check_response_url, send_response
-from .requests import DeleteReport, Edges, TeardownError
+from .edges import Edges
+from .requests import DeleteReport, TeardownError
 
 _URL_RE = re.compile(r"(https?://[^\s'\"?]*)\?[^\s'\"]*")
 TIMER_MARGIN_S = 3.0

@@ -1,29 +1,25 @@
-"""What Create, Update and Delete do, given a CloudFormation event and the handler's edges (ECS, CloudFormation,
-the clock, the hand-over). protocol.py wires these to crhelper; tests and the local invoke pass their own edges.
+"""What Create, Update and Delete do, given a CloudFormation event and the handler's edges (edges.py).
+protocol.py wires these to crhelper; tests and the local invoke pass their own edges.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ..aws.ecs import EcsGateway
 from ..aws.lambda_invoke import SelfInvoke
-from ..aws.stacks import CloudFormationStacks
-from ..config import Config
 from ..core.budget import HANDOVER_KEY, MAX_INVOCATIONS, Budget, HandOver, coverage_problem
 from ..core.engine import Step, TeardownResult, run_teardown, summarize
 from ..core.guard import STACK_GOING_AWAY, STACK_REMOVING_IT, StackGuard, StackStaysError, StackUnreadableError
 from ..core.machine import Outcome
 from ..core.model import ACTIVE, MISSING, ServiceSnapshot, TeardownRequest
-from ..core.polling import PollPolicy
-from ..core.ports import EcsCallError, Gateway, StackReader
+from ..core.ports import EcsCallError, Gateway
 from . import identity
 from .allow_list import check_allowed
 from .answer import signed_at
+from .edges import Edges
 from .properties import ArnScope, PropertyError, check_partition, parse_properties
 
 log = logging.getLogger(__name__)
@@ -37,42 +33,6 @@ class TeardownError(Exception):
     def __init__(self, reason: str, result: TeardownResult | None = None) -> None:
         super().__init__(reason)
         self.result = result
-
-
-class EcsSetupError(Exception):
-    """The ECS client could not be built (no region, a malformed endpoint URL)."""
-
-
-HandOverSender = Callable[[dict[str, Any]], None]
-
-
-@dataclass
-class Edges:
-    """The handler's outside world. Defaults are the real ones (boto3); tests and local runs pass their own."""
-
-    ecs: Callable[[], Gateway] | None = None  # None: EcsGateway through boto3
-    stacks: Callable[[], StackReader] | None = None  # None: CloudFormation's DescribeStacks through boto3
-    clock: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
-    # Sends the event to a fresh invocation; None: this function invoked asynchronously (SelfInvoke).
-    hand_over: HandOverSender | None = None
-    on_step: Callable[[Step], None] | None = None  # extra observer (the CLI's live view, the demo)
-    poll_policy: PollPolicy | None = None  # None: the engine's default, tuned for drains of minutes
-    config: Config = field(default_factory=Config.from_environment)
-    _gateway: Gateway | None = field(default=None, repr=False)
-
-    def gateway(self) -> Gateway:
-        if self._gateway is None:
-            try:
-                self._gateway = (
-                    self.ecs() if self.ecs else EcsGateway(retries_configured=self.config.retries_configured)
-                )
-            except Exception as error:  # no region, a bad endpoint URL...: say so in the Reason
-                raise EcsSetupError(f"cannot set up the ECS client: {type(error).__name__}: {error}") from error
-        return self._gateway
-
-    def stack_reader(self) -> StackReader:
-        return self.stacks() if self.stacks else CloudFormationStacks(retries_configured=self.config.retries_configured)
 
 
 @dataclass(frozen=True)

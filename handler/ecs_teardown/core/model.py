@@ -8,6 +8,7 @@ from dataclasses import dataclass
 MAX_SERVICES = 50
 MAX_SERVICE_TIMEOUT_S = 3600  # CloudFormation's own limit for a custom resource's ServiceTimeout
 DEFAULT_DRAIN_TIMEOUT_S = 300
+MAX_DRAIN_TIMEOUT_S = 3600
 DEFAULT_CLUSTER = "default"
 
 ACTIVE, DRAINING, INACTIVE, MISSING = "ACTIVE", "DRAINING", "INACTIVE", "MISSING"
