@@ -1,8 +1,11 @@
 """ECS timelines for the benchmarks: the tests' fake ECS (tests/support/fake_ecs.py) with task stops that cluster
 around the load balancer's deregistration delay, seeded so every strategy plays exactly the same timelines.
 
-A service's whole life is a pure function of the fake clock and the calls it received, so the moment ECS first
-reports INACTIVE is known exactly (`inactive_at`), and "answer latency" is measured against it, not guessed.
+The tests' services stop their tasks evenly over `task_stop_s`; behind a load balancer they rather all wait out the
+deregistration delay and then stop within their stopTimeout of each other, so here each task has its own stop
+offset (a staggered ServiceTimeline, ecs_teardown_tools/timeline.py). A service's whole life is a pure function of
+the fake clock and the calls it received, so the moment ECS first reports INACTIVE is known exactly
+(`FakeService.inactive_at`), and "answer latency" is measured against it, not guessed.
 """
 
 from __future__ import annotations
@@ -15,33 +18,6 @@ from typing import Any
 from support.fake_ecs import FakeClock, FakeEcs, FakeService, client_error
 
 CLUSTER = "bench"
-
-
-@dataclass
-class StaggeredService(FakeService):
-    """A REPLICA service whose tasks stop one by one at their own offsets after the scale-down (or the delete).
-
-    The tests' FakeService stops tasks evenly over `task_stop_s`; behind a load balancer they rather all wait out
-    the deregistration delay and then stop within their stopTimeout of each other, so the offsets cluster.
-    """
-
-    stop_offsets: tuple[float, ...] = ()
-
-    def __post_init__(self) -> None:
-        self.tasks = self.desired = len(self.stop_offsets)
-        self.task_stop_s = max(self.stop_offsets, default=0.0)
-
-    def running(self, now: float) -> int:
-        if self.stop_started_at is None:
-            return self.tasks
-        return sum(1 for offset in self.stop_offsets if now < self.stop_started_at + offset)
-
-    def inactive_at(self) -> float | None:
-        """When ECS first reports INACTIVE (mirrors FakeService.status), or None while no delete was accepted."""
-        if self.deleted_at is None:
-            return None
-        gone = self.tasks_gone_at()
-        return max(self.deleted_at, gone if gone is not None else self.deleted_at) + self.draining_s
 
 
 @dataclass(frozen=True)
@@ -70,10 +46,12 @@ class Timeline:
     draining_s: float
     deployments_busy_s: float
 
-    def service(self) -> StaggeredService:
-        return StaggeredService(
+    def service(self) -> FakeService:
+        """A REPLICA service whose tasks stop one by one at their own offsets after the scale-down (or the delete)."""
+        return FakeService(
             name=self.name,
             cluster=CLUSTER,
+            desired=len(self.stop_offsets),
             draining_s=self.draining_s,
             deployments_busy_s=self.deployments_busy_s,
             stop_offsets=self.stop_offsets,
@@ -133,7 +111,7 @@ class RateLimits:
         return client_error("ThrottlingException", "Rate exceeded", operation)
 
 
-def new_ecs(services: list[StaggeredService], start: float = 1_800_000_000.0) -> FakeEcs:
+def new_ecs(services: list[FakeService], start: float = 1_800_000_000.0) -> FakeEcs:
     ecs = FakeEcs(FakeClock(start), clusters={CLUSTER})
     for service in services:
         ecs.add(service)

@@ -3,42 +3,31 @@
 moto answers with ECS's real API shapes and error codes, but its services stop their tasks and go INACTIVE the
 instant they are asked. Here its ECS backend (in this process, behind its HTTP server) is wrapped so that tasks
 take seconds to stop, DeleteService leaves a service DRAINING for a while, DAEMON services refuse a desiredCount,
-and a DRAINING service refuses UpdateService, as ECS does. For demos and local trials only.
+and a DRAINING service refuses UpdateService, as ECS does. Each service's tasks and status over time are its
+`Timeline`, a `ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). For demos and local trials
+only.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .timeline import ACTIVE, DRAINING, ServiceTimeline
+
 DAEMON_REFUSAL = "The daemon scheduling strategy does not support a desired count for services."
 
 
 @dataclass
-class Timeline:
-    """How one service behaves once asked to stop: seconds for its tasks to stop, then seconds DRAINING."""
+class Timeline(ServiceTimeline):
+    """A `ServiceTimeline` with the demo's defaults: its tasks stop evenly over 4 s, then 3 s DRAINING."""
 
+    tasks: int = 0  # running tasks at the start (moto starts services with none running)
     task_stop_s: float = 4.0
     draining_s: float = 3.0
-    tasks: int = 0  # running tasks at the start (moto starts services with none running)
-    stop_started_at: float | None = None
-    deleted_at: float | None = None
-
-    def running(self, now: float) -> int:
-        if self.stop_started_at is None:
-            return self.tasks
-        left = 1.0 - (now - self.stop_started_at) / self.task_stop_s if self.task_stop_s > 0 else 0.0
-        return max(0, math.ceil(self.tasks * left - 1e-9))
-
-    def status(self, now: float) -> str:
-        if self.deleted_at is None:
-            return "ACTIVE"
-        tasks_gone = (self.stop_started_at or self.deleted_at) + self.task_stop_s
-        return "DRAINING" if now < max(self.deleted_at, tasks_gone) + self.draining_s else "INACTIVE"
 
 
 class EmbeddedAws:
@@ -53,7 +42,7 @@ class EmbeddedAws:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
         self.account, self.region, self.clock = account, region, clock
-        self.timelines: dict[tuple[str, str], Timeline] = {}
+        self.timelines: dict[tuple[str, str], ServiceTimeline] = {}
         self._lock = threading.Lock()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.url = ""
@@ -62,27 +51,24 @@ class EmbeddedAws:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
-        self._wrap_backend()
+        _TimedBackend(self._backend(), self.timelines, self.clock, self._lock).install()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.stop()
         backend = self._backend()
-        for name in ("describe_services", "update_service", "delete_service"):
+        for name in _TimedBackend.CALLS:
             backend.__dict__.pop(name, None)  # moto's backends are shared by the process: unwrap
 
-    def play(self, cluster: str, service: str, timeline: Timeline) -> Timeline:
+    def play(self, cluster: str, service: str, timeline: ServiceTimeline) -> ServiceTimeline:
         with self._lock:
             self.timelines[(cluster, service)] = timeline
         return timeline
 
     def start_draining(self, cluster: str, service: str) -> None:
         """As if someone had already called DeleteService: the service is DRAINING when the demo starts."""
-        timeline = self.timelines[(cluster, service)]
-        now = self.clock()
-        timeline.stop_started_at = timeline.stop_started_at or now
-        timeline.deleted_at = now
-        self._backend().services[f"{cluster}:{service}"].status = "DRAINING"
+        self.timelines[(cluster, service)].delete(self.clock())
+        self._backend().services[f"{cluster}:{service}"].status = DRAINING
 
     def create_stack(self, name: str) -> str:
         """A stack in moto's CloudFormation (one placeholder resource), whose StackId a request can name."""
@@ -103,64 +89,82 @@ class EmbeddedAws:
 
         return ecs_backends[self.account][self.region]
 
-    def _wrap_backend(self) -> None:
-        from moto.ecs.exceptions import ECSException, InvalidParameterException
 
-        backend = self._backend()
-        describe, update, delete = backend.describe_services, backend.update_service, backend.delete_service
+class _TimedBackend:
+    """moto's ECS backend with `ServiceTimeline`s played on top, for the three calls the engine makes: a service
+    that has a timeline shows its running tasks and status as the timeline says, and is refused as ECS refuses."""
 
-        def timeline_of(cluster_str: str, service_str: str) -> tuple[Timeline | None, Any]:
-            service = backend._get_service(cluster_str, service_str)
-            return self.timelines.get((service.cluster_name, service.name)), service
+    CALLS = ("describe_services", "update_service", "delete_service")
 
-        def refresh(service: Any) -> None:
-            timeline = self.timelines.get((service.cluster_name, service.name))
+    def __init__(
+        self,
+        backend: Any,
+        timelines: dict[tuple[str, str], ServiceTimeline],
+        clock: Callable[[], float],
+        lock: threading.Lock,
+    ) -> None:
+        self.backend, self.timelines, self.clock, self.lock = backend, timelines, clock, lock
+        self.describe, self.update, self.delete = (
+            backend.describe_services,
+            backend.update_service,
+            backend.delete_service,
+        )
+
+    def install(self) -> None:
+        for name in self.CALLS:
+            setattr(self.backend, name, getattr(self, name))
+
+    def describe_services(self, cluster_str: str, names: list[str]) -> Any:
+        with self.lock:
+            found, failures = self.describe(cluster_str, names)
+            for service in found:
+                self._refresh(service)
+            return found, failures
+
+    def update_service(self, properties: dict[str, Any]) -> Any:
+        from moto.ecs.exceptions import InvalidParameterException
+
+        with self.lock:
+            timeline, service = self._timeline_of(properties.get("cluster", "default"), properties["service"])
             if timeline is None:
-                return
-            now = self.clock()
-            service.running_count, service.pending_count = timeline.running(now), 0
-            service.status = timeline.status(now)
+                return self.update(properties)
+            self._refuse_unless_active(service)
+            if properties.get("desired_count") is not None and service.scheduling_strategy == "DAEMON":
+                raise InvalidParameterException(DAEMON_REFUSAL)
+            result = self.update(properties)
+            if properties.get("desired_count") == 0:
+                timeline.stop(self.clock())
+            self._refresh(service)
+            return result
 
-        def describe_services(cluster_str: str, names: list[str]) -> Any:
-            with self._lock:
-                found, failures = describe(cluster_str, names)
-                for service in found:
-                    refresh(service)
-                return found, failures
+    def delete_service(self, cluster_str: str, service_str: str, force: bool) -> Any:
+        with self.lock:
+            timeline, service = self._timeline_of(cluster_str, service_str)
+            if timeline is None:
+                return self.delete(cluster_str, service_str, force)
+            self._refuse_unless_active(service)
+            if service.scheduling_strategy == "DAEMON":
+                service.desired_count = 0  # ECS stops a DAEMON's tasks itself on DeleteService
+            result = self.delete(cluster_str, service_str, force)
+            timeline.delete(self.clock())
+            self._refresh(service)
+            return result
 
-        def update_service(properties: dict[str, Any]) -> Any:
-            with self._lock:
-                timeline, service = timeline_of(properties.get("cluster", "default"), properties["service"])
-                if timeline is None:
-                    return update(properties)
-                refresh(service)
-                if service.status != "ACTIVE":
-                    raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
-                if properties.get("desired_count") is not None and service.scheduling_strategy == "DAEMON":
-                    raise InvalidParameterException(DAEMON_REFUSAL)
-                result = update(properties)
-                if properties.get("desired_count") == 0 and timeline.stop_started_at is None:
-                    timeline.stop_started_at = self.clock()
-                refresh(service)
-                return result
+    def _timeline_of(self, cluster_str: str, service_str: str) -> tuple[ServiceTimeline | None, Any]:
+        service = self.backend._get_service(cluster_str, service_str)
+        return self.timelines.get((service.cluster_name, service.name)), service
 
-        def delete_service(cluster_str: str, service_str: str, force: bool) -> Any:
-            with self._lock:
-                timeline, service = timeline_of(cluster_str, service_str)
-                if timeline is None:
-                    return delete(cluster_str, service_str, force)
-                refresh(service)
-                if service.status != "ACTIVE":
-                    raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
-                if service.scheduling_strategy == "DAEMON":
-                    service.desired_count = 0  # ECS stops a DAEMON's tasks itself on DeleteService
-                result = delete(cluster_str, service_str, force)
-                now = self.clock()
-                timeline.stop_started_at = timeline.stop_started_at or now
-                timeline.deleted_at = now
-                refresh(service)
-                return result
+    def _refresh(self, service: Any) -> None:
+        timeline = self.timelines.get((service.cluster_name, service.name))
+        if timeline is None:
+            return
+        now = self.clock()
+        service.running_count, service.pending_count = timeline.running(now), 0
+        service.status = timeline.status(now)
 
-        backend.describe_services = describe_services
-        backend.update_service = update_service
-        backend.delete_service = delete_service
+    def _refuse_unless_active(self, service: Any) -> None:
+        from moto.ecs.exceptions import ECSException
+
+        self._refresh(service)
+        if service.status != ACTIVE:
+            raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")

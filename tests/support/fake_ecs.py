@@ -1,19 +1,21 @@
 """A fake ECS client that plays realistic timelines on a fake clock (moto has no DRAINING and no draining tasks).
 
 It quacks like boto3's ECS client for the three calls the engine makes and raises botocore ClientErrors with
-ECS's real codes and messages. A service's state is a pure function of the clock and the calls it received.
+ECS's real codes and messages. A service's state is a pure function of the clock and the calls it received: its
+tasks and DRAINING are a ServiceTimeline (ecs_teardown_tools/timeline.py), the rest is here.
 """
 
 from __future__ import annotations
 
 import datetime
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from ecs_teardown_tools.timeline import INACTIVE, ServiceTimeline
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 DAEMON_REFUSAL = "The daemon scheduling strategy does not support a desired count for services."
@@ -47,48 +49,76 @@ class FakeClock:
         self.now += seconds
 
 
-@dataclass
+class _OnTimeline:
+    """A FakeService attribute that lives on its timeline (tests read and set them on the service, as ever)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, service: FakeService | None, owner: type | None = None) -> Any:
+        return self if service is None else getattr(service.timeline, self.name)
+
+    def __set__(self, service: FakeService, value: Any) -> None:
+        setattr(service.timeline, self.name, value)
+
+
 class FakeService:
-    name: str
-    cluster: str = "demo"
-    scheduling: str = "REPLICA"
-    desired: int = 2
-    tasks: int = 2  # running tasks before the teardown
-    task_stop_s: float = 30.0  # how long the tasks take to stop once asked (deregistration delay, SIGTERM...)
-    draining_s: float = 20.0  # DRAINING -> INACTIVE once its tasks are gone
-    purge_after_s: float | None = None  # INACTIVE -> MISSING (purged) this long after INACTIVE
-    deployments_busy_s: float = 0.0  # after a scale-down, DeleteService answers "deployments are active" this long
-    stop_started_at: float | None = None
-    deleted_at: float | None = None
-    scaled_at: float | None = None
-    forced: bool = False
-    created_at: float | None = None  # set by FakeEcs.add: the clock when the service appeared
+    """One service: ECS's answers to the calls (DAEMON, deployments, purge to MISSING) on top of its timeline.
+
+    Its tasks and its DRAINING over time are a `ServiceTimeline` (ecs_teardown_tools/timeline.py, which the demo's
+    emulator and the benchmarks play too): by default `tasks` stop evenly over `task_stop_s` once asked (the
+    deregistration delay, SIGTERM...), `stop_offsets` stagger them instead, and a deleted service stays DRAINING
+    until its tasks are gone, then `draining_s` more.
+    """
+
+    tasks = _OnTimeline()
+    task_stop_s = _OnTimeline()
+    draining_s = _OnTimeline()
+    stop_started_at = _OnTimeline()
+    deleted_at = _OnTimeline()
+
+    def __init__(
+        self,
+        name: str,
+        cluster: str = "demo",
+        scheduling: str = "REPLICA",
+        desired: int = 2,
+        tasks: int = 2,
+        task_stop_s: float = 30.0,
+        draining_s: float = 20.0,
+        purge_after_s: float | None = None,  # INACTIVE -> MISSING (purged) this long after INACTIVE
+        deployments_busy_s: float = 0.0,  # after a scale-down, DeleteService answers "deployments are active" this long
+        stop_started_at: float | None = None,
+        deleted_at: float | None = None,
+        scaled_at: float | None = None,
+        forced: bool = False,
+        created_at: float | None = None,  # set by FakeEcs.add: the clock when the service appeared
+        *,
+        stop_offsets: tuple[float, ...] | None = None,  # each task's own stop (then tasks, task_stop_s follow)
+    ) -> None:
+        self.name, self.cluster, self.scheduling, self.desired = name, cluster, scheduling, desired
+        self.timeline = ServiceTimeline(tasks, task_stop_s, draining_s, stop_offsets, stop_started_at, deleted_at)
+        self.purge_after_s, self.deployments_busy_s = purge_after_s, deployments_busy_s
+        self.scaled_at, self.forced, self.created_at = scaled_at, forced, created_at
+
+    def __repr__(self) -> str:
+        return f"FakeService({self.name!r}, cluster={self.cluster!r}, {self.scheduling}, {self.timeline})"
 
     @property
     def arn(self) -> str:
         return f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{self.cluster}/{self.name}"
 
     def running(self, now: float) -> int:
-        if self.stop_started_at is None:
-            return self.tasks
-        if self.task_stop_s <= 0:
-            return 0
-        left = 1 - (now - self.stop_started_at) / self.task_stop_s
-        return max(0, math.ceil(self.tasks * left - 1e-9))
+        return self.timeline.running(now)
 
-    def tasks_gone_at(self) -> float | None:
-        return None if self.stop_started_at is None else self.stop_started_at + max(0.0, self.task_stop_s)
+    def inactive_at(self) -> float | None:
+        return self.timeline.inactive_at()
 
     def status(self, now: float) -> str:
-        if self.deleted_at is None:
-            return "ACTIVE"
-        gone = self.tasks_gone_at()
-        inactive_at = max(self.deleted_at, gone if gone is not None else self.deleted_at) + self.draining_s
-        if now < inactive_at:
-            return "DRAINING"
-        if self.purge_after_s is not None and now >= inactive_at + self.purge_after_s:
-            return "MISSING"
-        return "INACTIVE"
+        status, inactive_at = self.timeline.status(now), self.timeline.inactive_at()
+        if status == INACTIVE and inactive_at is not None and self.purge_after_s is not None:
+            return "MISSING" if now >= inactive_at + self.purge_after_s else status
+        return status
 
     def desired_now(self) -> int:
         return 0 if self.scaled_at is not None or self.deleted_at is not None else self.desired
@@ -172,8 +202,7 @@ class FakeEcs:
                 raise client_error("InvalidParameterException", DAEMON_REFUSAL, "UpdateService")
             assert kwargs["desiredCount"] == 0, "the engine only ever scales to zero"
             service.scaled_at = self.clock.now
-            if service.stop_started_at is None:
-                service.stop_started_at = self.clock.now
+            service.timeline.stop(self.clock.now)
         return {"service": {"serviceArn": service.arn}}
 
     def delete_service(self, **kwargs: Any) -> dict[str, Any]:
@@ -190,9 +219,8 @@ class FakeEcs:
                 raise client_error("InvalidParameterException", SCALED_ABOVE_ZERO, "DeleteService")
             if service.scaled_at is not None and now < service.scaled_at + service.deployments_busy_s:
                 raise client_error("InvalidParameterException", DEPLOYMENTS_ACTIVE, "DeleteService")
-        service.deleted_at, service.forced = now, force
-        if service.stop_started_at is None:
-            service.stop_started_at = now
+        service.timeline.delete(now)
+        service.forced = force
         return {"service": {"serviceArn": service.arn, "status": "DRAINING"}}
 
 
