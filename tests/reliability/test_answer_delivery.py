@@ -211,5 +211,6 @@ def test_an_invocation_stuck_in_ecs_at_its_end_still_answers_once(monkeypatch, q
         received = list(answers.answers)
     assert len(first) == 1 and first[0].body["Status"] == "FAILED"
     assert "timed out" in first[0].body["Reason"]
+    assert first[0].body["PhysicalResourceId"] == event["PhysicalResourceId"], "the timer answers with the Delete's id"
     assert len(received) == 1, "one answer per invocation"
     assert answered_after < lambda_timeout_s + 1.5

@@ -68,7 +68,33 @@ def test_a_delivery_after_the_budget_touches_nothing(monkeypatch, answers, event
     function.invoke(event)
     body = function.bodies()[0]
     assert body["Status"] == "FAILED" and "nothing was touched" in body["Reason"]
-    assert ecs.calls == []
+    assert [op for _, op, _ in ecs.calls] == ["DescribeServices"], "one look (is anything left?), no write"
+
+
+@pytest.mark.parametrize("service_timeout", ["1", "2", "5"])
+def test_a_late_delivery_with_nothing_left_succeeds_whatever_the_budget(
+    monkeypatch, answers, event_for, ecs, service_timeout
+):
+    """A tiny ServiceTimeout is spent before any delivery begins; a Delete with nothing to do still succeeds."""
+    event = event_for("delete.json", {"Cluster": "demo", "Service": "web", "ServiceTimeout": service_timeout})
+    event["ResponseURL"] = answers.url("tiny", signed_at=ecs.clock.now - 3)  # web does not exist
+    function = Lambda(monkeypatch, answers, ecs)
+    function.invoke(event)
+    assert function.bodies()[0]["Status"] == "SUCCESS"
+    assert [op for _, op, _ in ecs.calls] == ["DescribeServices"]
+
+
+def test_a_request_older_than_the_presigned_lifetime_touches_nothing_and_says_so(
+    monkeypatch, answers, event_for, ecs, app_logs
+):
+    ecs.add(FakeService("web", desired=2, tasks=2))
+    event = event_for("delete.json", {"Cluster": "demo", "Service": "web", "ServiceTimeout": "3600"})
+    event["ResponseURL"] = answers.url("stale", signed_at=ecs.clock.now - 7300)
+    function = Lambda(monkeypatch, answers, ecs)
+    function.invoke(event)
+    assert [op for _, op, _ in ecs.calls] == ["DescribeServices"]
+    warnings = [r["message"] for r in app_logs.records() if r["level"] == "WARNING"]
+    assert any("past the URL's 7200 s lifetime; nothing was touched" in m and "7300 s after" in m for m in warnings)
 
 
 def test_the_budget_counts_from_when_cloudformation_sent_the_request(monkeypatch, answers, event_for, ecs):
@@ -104,11 +130,12 @@ def test_decide_leaves_services_newer_than_the_request(snapshot, kind, phase):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20270115T080000Z&X-Amz-Signature=ab", 1799999999.0 + 1),
+        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20270115T080000Z&X-Amz-Signature=ab", "signed"),
         ("https://x.s3.amazonaws.com/p?X-Amz-Signature=ab", None),
         ("https://x.s3.amazonaws.com/p?X-Amz-Date=garbage", None),
         ("https://x.s3.amazonaws.com/p?X-Amz-Date=20300101T000000Z", None),  # in the future
-        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20200101T000000Z", None),  # older than the URL's lifetime
+        # Older than the URL's lifetime: returned as it is, so that the caller sees the request is stale.
+        ("https://x.s3.amazonaws.com/p?X-Amz-Date=20200101T000000Z", 1577836800.0),
         (None, None),
     ],
 )
@@ -116,7 +143,7 @@ def test_signed_at(url, expected):
     import datetime
 
     now = datetime.datetime(2027, 1, 15, 8, 30, tzinfo=datetime.UTC).timestamp()
-    if expected is not None:
+    if expected == "signed":  # the URL's own X-Amz-Date, 2027-01-15 08:00
         expected = datetime.datetime(2027, 1, 15, 8, 0, tzinfo=datetime.UTC).timestamp()
     assert signed_at(url, now) == expected
 
@@ -125,8 +152,8 @@ def test_no_hand_over_once_the_request_was_answered(monkeypatch, answers, event_
     """crhelper's last-moment timer may answer FAILED while the engine is stuck; a hand-over after that would
     answer the same request a second time."""
     from ecs_teardown.aws.ecs import EcsGateway
+    from ecs_teardown.cfn.delete import delete
     from ecs_teardown.cfn.edges import Edges
-    from ecs_teardown.cfn.requests import delete
     from ecs_teardown_tools.local import LocalContext
 
     ecs.add(FakeService("web", task_stop_s=60, draining_s=4000, created_at=ecs.clock.now - 10))

@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from ecs_teardown.aws.ecs import EcsGateway
-from ecs_teardown.cfn import requests
+from ecs_teardown.cfn import delete
 from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.identity import resource_id
 from ecs_teardown.core.budget import HANDOVER_KEY, LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
@@ -239,7 +239,7 @@ def test_a_duplicate_delete_during_a_hand_over_converges(monkeypatch, answers, e
 def test_two_concurrent_teardowns_of_the_same_services_converge(event_for):
     """Two execution environments on the same resource at once (a duplicate delivery): each has its own Edges
     and ECS client; ECS (the fake, which serializes calls as ECS does) is shared. The function's own edges
-    and crhelper object model one environment, so this drives requests.delete directly."""
+    and crhelper object model one environment, so this drives delete.delete directly."""
     clock = ThreadSafeClock()
     ecs = WorldFakeEcs(clock)
     services = [
@@ -258,7 +258,7 @@ def test_two_concurrent_teardowns_of_the_same_services_converge(event_for):
         context = LocalContext(clock=clock)
         barrier.wait()
         try:
-            reports.append(requests.delete(copy.deepcopy(event), context, runtime))
+            reports.append(delete.delete(copy.deepcopy(event), context, runtime))
         except BaseException as error:
             errors.append(error)
 

@@ -410,3 +410,22 @@ def test_send_puts_the_fitted_body_to_the_presigned_path(fake_https: type[FakeCo
     assert sent["Content-Type"] == ""
     assert len(sent["body"]) <= MAX_BODY_BYTES
     assert sent["Content-Length"] == str(len(sent["body"]))
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("https://bucket.s3.amazonaws.com/ключ?X-Amz-Signature=ab", "outside ASCII"),
+        ("https://" + "a" * 64 + ".s3.amazonaws.com/p?X-Amz-Signature=ab", "not an AWS host"),
+        ("https://" + ("a" * 60 + ".") * 5 + "s3.amazonaws.com/p", "not an AWS host"),
+    ],
+    ids=["non-ascii-path", "label-over-63", "host-over-253"],
+)
+def test_a_url_that_cannot_be_sent_to_is_refused_at_the_check_and_send_never_raises(
+    target: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ResponseUrlError, match=why):
+        check_response_url(target)
+    with caplog.at_level("ERROR"):
+        assert send_response(target, {"Status": "SUCCESS"}, attempts=1, sleep=lambda s: None) is False
+    assert "X-Amz-Signature" not in caplog.text and "no answer sent to CloudFormation" in caplog.text

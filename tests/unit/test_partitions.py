@@ -56,9 +56,9 @@ def test_a_partition_the_table_lacks_is_refused_naming_it() -> None:
 
 def test_the_function_s_own_unknown_partition_is_refused_at_create() -> None:
     from ecs_teardown.cfn.edges import Edges
-    from ecs_teardown.cfn.requests import _request
+    from ecs_teardown.cfn.requests import request_of
 
     context = type("Context", (), {"invoked_function_arn": "arn:aws-future:lambda:xx-future-1:123456789012:function:f"})
     with pytest.raises(PropertyError, match=r"^This function's ARN: partition 'aws-future' is not one"):
-        _request({"ResourceProperties": {"Service": "web"}}, context(), Edges())
+        request_of({"ResourceProperties": {"Service": "web"}}, context(), Edges())
     assert ArnScope.from_arn(context.invoked_function_arn) is not None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from ..core.model import MISSING, REPLICA, ServiceSnapshot
+from ..core.model import MISSING, REPLICA, UNREADABLE, ServiceSnapshot
 from ..core.ports import CallOutcome, CallResult, EcsCallError
 
 if TYPE_CHECKING:
@@ -88,13 +88,27 @@ def is_transient(error: Exception) -> bool:
     return False
 
 
-def _snapshot(service: dict[str, Any]) -> ServiceSnapshot:
+def _snapshot(cluster: str, name: str, service: dict[str, Any]) -> ServiceSnapshot:
+    """A service as DescribeServices showed it; a field the teardown decides on that is missing, null or of the
+    wrong type makes the reading UNREADABLE (a count never defaults to zero: that would delete a running service)."""
+    status = service.get("status")
+    counts: dict[str, Any] = {key: service.get(key) for key in ("desiredCount", "runningCount", "pendingCount")}
+    wrong = [key for key, value in counts.items() if not isinstance(value, int) or isinstance(value, bool)]
+    if not isinstance(status, str) or not status:
+        wrong.insert(0, "status")
+    if wrong:
+        fields = ", ".join(wrong)
+        return ServiceSnapshot(
+            UNREADABLE,
+            arn=str(service.get("serviceArn", "")),
+            problem=f"DescribeServices returned no usable {fields} for service {name!r} in cluster {cluster!r}",
+        )
     return ServiceSnapshot(
-        status=str(service.get("status", "")),
+        status=str(status),
         scheduling=str(service.get("schedulingStrategy") or REPLICA),
-        desired=int(service.get("desiredCount", 0)),
-        running=int(service.get("runningCount", 0)),
-        pending=int(service.get("pendingCount", 0)),
+        desired=int(counts["desiredCount"]),
+        running=int(counts["runningCount"]),
+        pending=int(counts["pendingCount"]),
         arn=str(service.get("serviceArn", "")),
         created_at=_epoch(service.get("createdAt")),
     )
@@ -157,15 +171,17 @@ class EcsGateway:
 
     def _read_batch(self, cluster: str, answer: dict[str, Any]) -> Iterable[tuple[str, ServiceSnapshot]]:
         for service in answer.get("services", []):
-            yield str(service.get("serviceName") or _name_of(str(service.get("serviceArn", "")))), _snapshot(service)
+            name = str(service.get("serviceName") or _name_of(str(service.get("serviceArn", ""))))
+            yield name, _snapshot(cluster, name, service)
         for failure in answer.get("failures", []):
+            # A failure belongs to its own service: MISSING means gone; any other reason fails that service alone.
             name = _name_of(str(failure.get("arn", "")))
             if failure.get("reason") == MISSING:
                 yield name, ServiceSnapshot(MISSING, missing_what="service")
             else:
-                raise EcsCallError(
-                    cluster, name, "DescribeServices", f"{failure.get('reason')} {failure.get('detail', '')}".strip()
-                )
+                why = f"{failure.get('reason')} {failure.get('detail') or ''}".strip()
+                problem = f"DescribeServices of service {name!r} in cluster {cluster!r} failed: {why}"
+                yield name, ServiceSnapshot(UNREADABLE, problem=problem)
 
     def scale_to_zero(self, cluster: str, service: str) -> CallResult:
         return self._act("UpdateService", cluster, service, "update_service", desiredCount=0)

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4096
 AWS_HOST_SUFFIXES = answer_host_suffixes()  # every partition this function accepts requests from
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-_HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+# DNS: labels of 1 to 63 letters, digits and hyphens, at most 253 characters in all (RFC 1035, 2.3.4).
+_HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
 
 
 class ResponseUrlError(ValueError):
@@ -54,6 +55,8 @@ def check_response_url(url: object, allow_local: bool = False, partition: str | 
     (the function's own), only a host of that partition: CloudFormation answers from the stack's own partition."""
     if not isinstance(url, str) or not url:
         raise ResponseUrlError("the event has no ResponseURL")
+    if not url.isascii():  # CloudFormation's presigned URLs are ASCII; anything else cannot go on the request line
+        raise ResponseUrlError("the ResponseURL holds characters outside ASCII")
     try:
         parts = urlsplit(url)
         host, port = (parts.hostname or ""), parts.port
@@ -107,7 +110,8 @@ PRESIGNED_LIFETIME_S = 7200  # CloudFormation's response URLs are valid for two 
 
 def signed_at(url: object, now: float) -> float | None:
     """When CloudFormation signed its presigned ResponseURL (X-Amz-Date), i.e. when it sent the request; None when
-    the URL does not say or the time is not plausible (in the future, or older than the URL's lifetime)."""
+    the URL does not say or the time is in the future. A time older than the URL's lifetime is returned as it is:
+    such a request can no longer be answered, and the caller must touch nothing."""
     if not isinstance(url, str):
         return None
     try:
@@ -115,7 +119,7 @@ def signed_at(url: object, now: float) -> float | None:
         when = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC).timestamp()
     except ValueError:
         return None
-    return when if now - PRESIGNED_LIFETIME_S <= when <= now + 5 else None
+    return when if when <= now + 5 else None
 
 
 def fit_body(body: dict[str, Any]) -> bytes:
@@ -175,7 +179,7 @@ def send_response(
         where = {"attempt": attempt, "attempts": attempts, "host": host}
         try:
             status = _put(host, parts.port, target, payload, timeout_s, context)
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException, ValueError) as error:  # ValueError: encoding, IDNA
             log.warning("answer to CloudFormation not delivered", extra={**where, "error": type(error).__name__})
         else:
             if 200 <= status < 300:

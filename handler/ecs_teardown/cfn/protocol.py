@@ -1,4 +1,4 @@
-"""CloudFormation's custom-resource protocol: the event checks, the dispatch to Create/Update/Delete (requests.py),
+"""CloudFormation's custom-resource protocol: the event checks, the dispatch to Create/Update (requests.py) and Delete (delete.py),
 and crhelper, configured and guarded against its known traps (shared/DESIGN.md, "crhelper's traps"):
 
 - its default DEBUG level logs the whole event, presigned ResponseURL included: INFO at least, and a redacting
@@ -27,10 +27,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from crhelper import CfnResource
 
 from ..core.engine import TeardownResult
-from . import identity, requests
+from . import delete, identity, requests
 from .answer import ResponseUrlError, answer_body, check_response_url, send_response
+from .delete import DeleteReport
 from .edges import Edges
-from .requests import DeleteReport, TeardownError
+from .requests import TeardownError
 
 _URL_RE = re.compile(r"(https?://[^\s'\"?]*)\?[^\s'\"]*")
 TIMER_MARGIN_S = 3.0
@@ -91,6 +92,7 @@ class GuardedCfnResource(CfnResource):
         self._answered = False
         self._answer_lock = threading.Lock()
         self.answer_delivered = False
+        self._sent_physical_id = ""
         guard_crhelper_logging()
 
     def __call__(self, event: dict[str, Any], context: Any) -> None:
@@ -98,6 +100,10 @@ class GuardedCfnResource(CfnResource):
         self._answered = False
         self.answer_delivered = False
         self._response_url = ""  # never answer to the URL of an earlier request
+        # Every answer for one resource carries the same id: an Update's or a Delete's is the one it was sent, also
+        # when crhelper's timer answers before the handler has set one.
+        sent_id = event.get("PhysicalResourceId")
+        self._sent_physical_id = sent_id if isinstance(sent_id, str) else ""
         # crhelper reads these keys of the event for its polling, which is not used: CrHelperPoll would skip the
         # handler (a Create answered SUCCESS unvalidated), CrHelperData would become the answer's Data (one that is
         # not an object made the answer fail to serialize: no answer at all). CloudFormation never sends them.
@@ -135,7 +141,9 @@ class GuardedCfnResource(CfnResource):
 
     def _send(self, status: str | None = None, reason: str = "", _unused_sender: Any = None) -> None:
         request = {"StackId": self.StackId, "RequestId": self.RequestId, "LogicalResourceId": self.LogicalResourceId}
-        physical_id = str(self.PhysicalResourceId) or identity.failed_create_id(self.RequestId)
+        physical_id = (
+            str(self.PhysicalResourceId or "") or self._sent_physical_id or identity.failed_create_id(self.RequestId)
+        )
         body = answer_body(
             request, status or self.Status, str(reason if status else self.Reason), physical_id, self.Data
         )
@@ -162,7 +170,7 @@ def malformed(event: Any) -> str:
 
 
 class CustomResource:
-    """The function: Powertools' Logger and Metrics around a guarded crhelper, dispatching to requests.py.
+    """The function: Powertools' Logger and Metrics around a guarded crhelper, dispatching to requests.py and delete.py.
 
     `handle` is the Lambda handler. Each instance has its own edges, so tests and the local invoke build their own
     instead of patching a module's globals."""
@@ -197,7 +205,7 @@ class CustomResource:
 
     def _delete(self, event: dict[str, Any], context: Any) -> None:
         try:
-            report = requests.delete(event, context, self.edges, answered=self.helper.has_answered)
+            report = delete.delete(event, context, self.edges, answered=self.helper.has_answered)
         except TeardownError as failure:
             self._record_metrics(DeleteReport(handed_over=False, result=failure.result), succeeded=False)
             raise

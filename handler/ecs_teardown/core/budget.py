@@ -23,8 +23,9 @@ HANDOVER_KEY = "EcsTeardownContinuation"  # the event key a hand-over adds (a wi
 
 
 def answer_margin_s(service_timeout_s: int) -> float:
-    """How long before CloudFormation's own timeout the answer goes out: 10% of it, from 5 s to 60 s."""
-    return min(60.0, max(5.0, service_timeout_s * 0.1))
+    """How long before CloudFormation's own timeout the answer goes out: 10% of it, at most 60 s, and for short
+    budgets half of it, at most 5 s (so a budget of a few seconds still leaves time to look and answer)."""
+    return min(60.0, max(service_timeout_s * 0.1, min(5.0, service_timeout_s * 0.5)))
 
 
 def coverage_problem(service_timeout_s: int, timeout_s: float) -> str:

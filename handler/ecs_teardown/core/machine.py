@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
-from .model import ACTIVE, DAEMON, DRAINING, ForceMode, ServiceRef, ServiceSnapshot
+from .model import ACTIVE, DAEMON, DRAINING, UNREADABLE, ForceMode, ServiceRef, ServiceSnapshot
 from .ports import CallOutcome, CallResult
 
 
@@ -88,6 +88,8 @@ def decide(snapshot: ServiceSnapshot | None, progress: Progress, drain_elapsed_s
     was accepted, or, for a service found at desired 0, when the teardown began."""
     if snapshot is None:
         return Action(Kind.WAIT, Phase.OBSERVING, why="no reading of the service yet")
+    if snapshot.status == UNREADABLE:  # never act on a count that is not known
+        return Action(Kind.FAIL, Phase.FAILED, why=snapshot.problem)
     if _newer_than_request(snapshot, settings):
         return Action(
             Kind.DONE, Phase.REPLACED, why="a newer service of this name, created after the request: not touched"

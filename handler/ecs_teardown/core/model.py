@@ -12,6 +12,8 @@ MAX_DRAIN_TIMEOUT_S = 3600
 DEFAULT_CLUSTER = "default"
 
 ACTIVE, DRAINING, INACTIVE, MISSING = "ACTIVE", "DRAINING", "INACTIVE", "MISSING"
+# Not ECS's: a reading of one service that cannot be trusted (a per-service failure, a field missing or null).
+UNREADABLE = "UNREADABLE"
 DAEMON, REPLICA = "DAEMON", "REPLICA"
 
 
@@ -56,6 +58,7 @@ class ServiceSnapshot:
     pending: int = 0
     arn: str = ""
     missing_what: str = ""  # "cluster" or "service", for MISSING
+    problem: str = ""  # what was wrong with the reading, for UNREADABLE
     created_at: float | None = None  # epoch seconds, where ECS says (it does; moto does not)
 
     @property

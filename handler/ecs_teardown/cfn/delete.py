@@ -1,0 +1,216 @@
+"""What a Delete does: tear down the services the properties name, within CloudFormation's time budget and only
+while the stack goes away (core/guard.py), handing over to a fresh invocation when one is not enough."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..aws.lambda_invoke import SelfInvoke
+from ..core.budget import HANDOVER_KEY, MAX_INVOCATIONS, Budget, HandOver
+from ..core.engine import Step, TeardownResult, run_teardown, summarize
+from ..core.guard import STACK_GOING_AWAY, STACK_REMOVING_IT, StackGuard, StackStaysError, StackUnreadableError
+from ..core.machine import Outcome
+from ..core.model import TeardownRequest
+from ..core.ports import EcsCallError, Gateway
+from . import identity
+from .answer import PRESIGNED_LIFETIME_S, signed_at
+from .edges import Edges
+from .properties import ArnScope
+from .requests import TeardownError, remaining_s, request_of, scope_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    handed_over: bool
+    result: TeardownResult | None = None
+    throttles: int = 0
+
+
+def _check_id_scope(physical_id: str, scope: ArnScope | None) -> None:
+    """The service-ARN ids version 0.1 issued are ARNs DescribeServices returned to it: one of another partition,
+    region or account names services it never resolved (whatever the properties say), so nothing is touched."""
+    theirs = ArnScope.from_arn(physical_id) if physical_id.startswith("arn:") else None
+    if theirs is not None and scope is not None and theirs != scope:
+        raise TeardownError(
+            f"PhysicalResourceId {physical_id[:200]!r} is in partition {theirs.partition!r}, region "
+            f"{theirs.region!r}, account {theirs.account!r}, but this function acts in {scope.partition!r}, "
+            f"{scope.region!r}, {scope.account!r}: it did not issue this id; nothing was touched"
+        )
+
+
+def delete(
+    event: dict[str, Any], context: Any, edges: Edges, answered: Callable[[], bool] | None = None
+) -> DeleteReport:
+    """Tear down the services the properties name, or answer SUCCESS at once when there is nothing to do: an id
+    this handler never issued (a failed Create's), or a stack that is not going away (core/guard.py).
+
+    `answered` tells whether this request was already answered (crhelper's last-moment timer): then no hand-over.
+    """
+    physical_id = event.get("PhysicalResourceId")
+    if identity.parse_id(physical_id) is None:
+        log.info(
+            "physical id not issued by this handler (a failed Create?): nothing to delete",
+            extra={"physical_id": str(physical_id)[:200]},
+        )
+        return DeleteReport(handed_over=False)
+    _check_id_scope(str(physical_id), scope_of(context, event))
+    request = request_of(event, context, edges)
+    carried, budget, late = _budget(event, context, edges, request)
+    if late:
+        if _nothing_left(request, edges):
+            log.info("a late delivery, but every service is already gone: nothing to do")
+            return DeleteReport(handed_over=False)
+        raise TeardownError(late)
+    accepted = STACK_REMOVING_IT if request.teardown_on_removal else STACK_GOING_AWAY
+    gateway = StackGuard(edges.gateway(), edges.stack_reader(), str(event.get("StackId", "")), accepted)
+    throttles_before = gateway.throttles
+    try:
+        result = _run(request, gateway, edges, carried, budget)
+    except StackStaysError as stays:
+        log.info(
+            f"stack is {stays.status}: not a stack delete (the resource is removed, replaced or rolled back); "
+            "services left alone",
+            extra={"stack_status": stays.status, "cluster": request.cluster},
+        )
+        return DeleteReport(handed_over=False)
+    except StackUnreadableError as error:
+        touched = "nothing was touched" if carried.invocation == 0 else "this invocation made no ECS call"
+        raise TeardownError(
+            f"cannot tell whether stack {str(event.get('StackId', ''))[:300]!r} is being deleted, so {touched}: {error}"
+        ) from error
+    report = DeleteReport(handed_over=False, result=result, throttles=gateway.throttles - throttles_before)
+    return _conclude(event, context, edges, report, carried, budget, answered, gateway.unread_note())
+
+
+def _budget(
+    event: dict[str, Any], context: Any, edges: Edges, request: TeardownRequest
+) -> tuple[HandOver, Budget, str]:
+    """What this invocation carries from earlier ones, its deadlines, and why it came too late to act ('' if not)."""
+    now = edges.clock()
+    carried = HandOver.from_event(event.get(HANDOVER_KEY), now)
+    signed = signed_at(event.get("ResponseURL"), now)
+    if HANDOVER_KEY not in event:
+        # The teardown began when CloudFormation sent the request (the URL's signing time), not when Lambda's
+        # queue delivered it: the budget is CloudFormation's, and a late or repeated delivery is seen as late.
+        carried = HandOver(started_at=min(now, signed or now))
+    budget = Budget.of(carried.started_at, request.service_timeout_s, now, remaining_s(context))
+    which = f"this hand-over (invocation {carried.invocation + 1})" if carried.invocation else "this delivery"
+    if signed is not None and now - signed > PRESIGNED_LIFETIME_S:
+        # No answer can reach CloudFormation any more, and what bears these names now may be newer.
+        late = (
+            f"{which} of the request came {now - signed:.0f} s after CloudFormation signed its ResponseURL, past "
+            f"the URL's {PRESIGNED_LIFETIME_S} s lifetime; nothing was touched"
+        )
+        log.warning(late)
+        return carried, budget, late
+    if now >= budget.answer_by and (HANDOVER_KEY in event or now > carried.started_at):
+        # A delivery that came after the answer's deadline (a held-back hand-over, a repeated event): the answer is
+        # due or CloudFormation has given up, and what bears these names now may be newer. Touch nothing.
+        late = (
+            f"the time budget (ServiceTimeout {request.service_timeout_s} s) ran out before {which} of the request "
+            f"began, {now - carried.started_at:.0f} s after the teardown started; nothing was touched"
+        )
+        return carried, budget, late
+    return carried, budget, ""
+
+
+def _nothing_left(request: TeardownRequest, edges: Edges) -> bool:
+    """One look, no write: is every service already gone? (A late Delete with nothing to do still succeeds.)"""
+    names = [ref.name for ref in request.services]
+    try:
+        readings = edges.gateway().describe(request.cluster, names)
+    except EcsCallError:
+        return False
+    return len(readings) == len(names) and all(snapshot.gone for snapshot in readings.values())
+
+
+def _run(request: TeardownRequest, gateway: Gateway, edges: Edges, carried: HandOver, budget: Budget) -> TeardownResult:
+    def on_step(step: Step) -> None:
+        _log_step(step)
+        if edges.on_step is not None:
+            edges.on_step(step)
+
+    now = edges.clock()
+    log.info(
+        "teardown round started",
+        extra={
+            "cluster": request.cluster,
+            "services": len(request.services),
+            "invocation": carried.invocation + 1,
+            "elapsed_s": round(now - carried.started_at, 1),
+            "budget_left_s": round(budget.answer_by - now, 1),
+        },
+    )
+    return run_teardown(
+        request,
+        gateway,
+        started_at=carried.started_at,
+        deadline=budget.deadline,
+        clock=edges.clock,
+        sleep=edges.sleep,
+        on_step=on_step,
+        drain_started=carried.drain_started,
+        policy=edges.poll_policy,
+    )
+
+
+def _conclude(
+    event: dict[str, Any],
+    context: Any,
+    edges: Edges,
+    report: DeleteReport,
+    carried: HandOver,
+    budget: Budget,
+    answered: Callable[[], bool] | None,
+    unread_note: str,
+) -> DeleteReport:
+    """Done, failed, or handed over to a fresh invocation, as the result and the time left say."""
+    result = report.result
+    assert result is not None
+    if result.all_done:
+        log.info(
+            "teardown finished",
+            extra={"elapsed_s": round(result.elapsed_s, 1), "forced_deletes": result.forced_deletes},
+        )
+        return report
+    if result.with_outcome(Outcome.FAILED):
+        raise TeardownError(summarize(result, budget_ran_out=False) + unread_note, result)
+    if answered is not None and answered():
+        log.warning("already answered (the invocation's own timeout came first): no hand-over")
+        return report
+    next_invocation = carried.invocation + 1
+    if edges.clock() < budget.answer_by and next_invocation < MAX_INVOCATIONS:
+        hand_over(event, context, edges, HandOver(carried.started_at, next_invocation, result.drain_started))
+        return DeleteReport(handed_over=True, result=result, throttles=report.throttles)
+    if edges.clock() < budget.answer_by:  # the budget is not spent: the hand-overs are
+        raise TeardownError(
+            f"{summarize(result, budget_ran_out=False)}. Hand-overs stop at {MAX_INVOCATIONS} invocations, and this "
+            "teardown needed more: a longer Lambda timeout gives each invocation more time",
+            result,
+        )
+    raise TeardownError(summarize(result, budget_ran_out=True) + unread_note, result)
+
+
+def hand_over(event: dict[str, Any], context: Any, edges: Edges, carried: HandOver) -> None:
+    """Continue in a fresh invocation, carrying only what ECS cannot tell it: when the teardown and each
+    service's drain started."""
+    follow_up = dict(event)
+    follow_up[HANDOVER_KEY] = carried.to_event()
+    try:
+        send = edges.hand_over or SelfInvoke(getattr(context, "invoked_function_arn", ""))
+        send(follow_up)
+    except Exception as error:  # any failure to hand over must still end in an answer
+        raise TeardownError(f"the teardown needed a fresh invocation and could not start one: {error}") from error
+    log.info("handed over to a fresh invocation", extra={"invocation": carried.invocation + 1})
+
+
+def _log_step(step: Step) -> None:
+    fields = step.fields()
+    # Powertools keeps `service` for the function's own name: the ECS service goes under `ecs_service`.
+    fields["ecs_service"] = fields.pop("service")
+    log.info(f"{step.service.name}: {step.phase.value}", extra=fields)
