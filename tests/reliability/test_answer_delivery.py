@@ -18,8 +18,9 @@ import pytest
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn import answer as response
+from ecs_teardown.cfn.answer import TIMER_MARGIN_S
 from ecs_teardown.cfn.edges import Edges
-from ecs_teardown.cfn.protocol import TIMER_MARGIN_S, CustomResource
+from ecs_teardown.cfn.protocol import CustomResource
 from ecs_teardown.core.budget import LAMBDA_RESERVE_S
 from ecs_teardown_tools.local import AnswerEndpoint, HandOverQueue, LocalContext
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
@@ -186,7 +187,13 @@ def test_the_senders_worst_case_fits_in_the_lambdas_reserve():
 
 def test_an_invocation_stuck_in_ecs_at_its_end_still_answers_once(monkeypatch, quick_sender, app_logs):
     """A round that overruns the Lambda's end (an ECS call hanging): crhelper's guarded timer answers FAILED before
-    Lambda would kill the invocation, and the main thread, when it finishes, does not answer a second time."""
+    Lambda would kill the invocation, and the main thread, when it finishes, makes no ECS call and does not answer
+    a second time. The worst cases the invocation plans for are shortened so that its 3.2 s can hold a call; the
+    fake ECS then hangs longer than planned, as a stuck endpoint would."""
+    from ecs_teardown.cfn import delete
+
+    for name in ("CALL_WORST_S", "HANDOVER_WORST_S", "ANSWER_WORST_S"):
+        monkeypatch.setattr(delete, name, 0.01)
     quick_sender(timeout_s=TIMEOUT_S)
     clock = FakeClock()
     ecs = FakeEcs(clock)
@@ -214,3 +221,5 @@ def test_an_invocation_stuck_in_ecs_at_its_end_still_answers_once(monkeypatch, q
     assert first[0].body["PhysicalResourceId"] == event["PhysicalResourceId"], "the timer answers with the Delete's id"
     assert len(received) == 1, "one answer per invocation"
     assert answered_after < lambda_timeout_s + 1.5
+    assert [op for _, op, _ in ecs.calls] == ["DescribeServices"], "no ECS call after the answer, let alone a write"
+    assert queue.pending == [], "no hand-over after the answer"

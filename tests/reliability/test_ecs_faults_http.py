@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from ecs_teardown.aws.ecs import ATTEMPTS
 from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.identity import resource_id
 from ecs_teardown.cfn.protocol import CustomResource
@@ -91,7 +92,7 @@ def test_create_through_a_proxy_that_resets_everything_fails_clearly(
     moto_ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=1)
     with proxy_for(moto_url, reset_requests=1.0, reset_replies=1.0, seed=6) as proxy:
         answer = invoke_through(proxy, monkeypatch, event_for("create.json"), answers)
-    assert proxy.requests_reset >= 5 * 5, "five reads, each with botocore's five attempts"
+    assert proxy.requests_reset >= 5 * ATTEMPTS, "five reads, each with botocore's attempts"
     assert proxy.forwarded == 0
     assert answer["Status"] == "FAILED"
     assert "web" in answer["Reason"] and "try again" in answer["Reason"]

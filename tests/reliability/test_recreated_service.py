@@ -159,7 +159,17 @@ def test_no_hand_over_once_the_request_was_answered(monkeypatch, answers, event_
     ecs.add(FakeService("web", task_stop_s=60, draining_s=4000, created_at=ecs.clock.now - 10))
     handed: list[dict] = []
     runtime = Edges(ecs=lambda: EcsGateway(ecs), clock=ecs.clock, sleep=ecs.clock.sleep, hand_over=handed.append)
-    report = delete(
-        event_for("delete.json"), LocalContext(timeout_s=120, clock=ecs.clock), runtime, answered=lambda: True
-    )
+
+    class Answered:  # the timer answered before this invocation could decide
+        def has_answered(self) -> bool:
+            return True
+
+        def claim_hand_over(self) -> bool:
+            return False
+
+        def hand_over_done(self, handed_over: bool) -> None:
+            raise AssertionError("no hand-over was claimed")
+
+    report = delete(event_for("delete.json"), LocalContext(timeout_s=120, clock=ecs.clock), runtime, gate=Answered())
     assert report.handed_over is False and handed == []
+    assert ecs.calls == [], "no ECS call once the request was answered"

@@ -50,7 +50,7 @@ def without_continuation(event: dict[str, Any]) -> dict[str, Any]:
 # --- running out of time: hand-overs -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lambda_timeout_s", [180, 300, 900])
+@pytest.mark.parametrize("lambda_timeout_s", [240, 300, 900])
 def test_a_drain_longer_than_the_invocation_hands_over_and_answers_once(
     monkeypatch, answers, event_for, ecs, lambda_timeout_s
 ):

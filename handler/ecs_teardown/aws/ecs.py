@@ -39,6 +39,12 @@ THROTTLE_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "
 _RETRY_LATER_MESSAGES = ("deployments are active", "scaled above 0")
 
 
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 3, 6, 3
+# The longest one call can take, retries included: botocore's standard mode waits at most 1 s, then 2 s, between
+# attempts (random x 2^n). The invocation starts a call only if this much time is left (core/window.py).
+CALL_WORST_S = ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + sum(2**n for n in range(ATTEMPTS - 1))
+
+
 def client_config(retries_configured: tuple[bool, bool] = (False, False)) -> Any:
     """Bounded timeouts and botocore's standard retries; `retries_configured` says whether AWS_RETRY_MODE and
     AWS_MAX_ATTEMPTS are set (config.Config reads them), which then win."""
@@ -49,8 +55,8 @@ def client_config(retries_configured: tuple[bool, bool] = (False, False)) -> Any
     if not mode_set:
         retries["mode"] = "standard"
     if not attempts_set:
-        retries["total_max_attempts"] = 5
-    return Config(connect_timeout=5, read_timeout=15, retries=retries or None)  # type: ignore[arg-type]
+        retries["total_max_attempts"] = ATTEMPTS
+    return Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, retries=retries or None)  # type: ignore[arg-type]
 
 
 def make_ecs_client(

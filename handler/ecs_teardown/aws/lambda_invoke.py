@@ -8,6 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 2, 3, 2
+# An asynchronous Invoke answers 202 as soon as Lambda has queued the event; this bounds a slow or silent endpoint.
+HANDOVER_WORST_S = ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + 1
+
 
 class SelfInvoke:
     """Invokes this same function (same qualifier) asynchronously."""
@@ -21,6 +25,9 @@ class SelfInvoke:
     def __call__(self, event: dict[str, Any]) -> None:
         if self._client is None:
             import boto3  # only a hand-over pays for a Lambda client
+            from botocore.config import Config
 
-            self._client = boto3.client("lambda")
+            retries: Any = {"mode": "standard", "total_max_attempts": ATTEMPTS}
+            config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, retries=retries)
+            self._client = boto3.client("lambda", config=config)
         self._client.invoke(FunctionName=self.function_arn, InvocationType="Event", Payload=json.dumps(event).encode())

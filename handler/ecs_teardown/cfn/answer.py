@@ -152,19 +152,26 @@ def _put(host: str, port: int | None, target: str, payload: bytes, timeout_s: fl
         connection.close()
 
 
+# crhelper's timer answers "Execution timed out" this long before Lambda would end the invocation.
+TIMER_MARGIN_S = 3.0
+ANSWER_ATTEMPTS, ANSWER_TIMEOUT_S, ANSWER_BACKOFF_S = 4, 5.0, 0.5
+# The longest an answer can take: every attempt timing out, and the backoffs between them.
+ANSWER_WORST_S = ANSWER_ATTEMPTS * ANSWER_TIMEOUT_S + sum(ANSWER_BACKOFF_S * 2**n for n in range(ANSWER_ATTEMPTS - 1))
+
+
 def send_response(
     url: str,
     body: dict[str, Any],
     *,
-    attempts: int = 4,
-    timeout_s: float = 8.0,
-    backoff_s: float = 0.5,
+    attempts: int = ANSWER_ATTEMPTS,
+    timeout_s: float = ANSWER_TIMEOUT_S,
+    backoff_s: float = ANSWER_BACKOFF_S,
     sleep: Callable[[float], None] = time.sleep,
     allow_local: bool = False,
 ) -> bool:
     """PUT the answer; True once CloudFormation's endpoint answered 2xx. Never raises, never loops unbounded.
 
-    Worst case: attempts x timeout_s plus the backoffs (4 x 8 s + 3.5 s with the defaults).
+    Worst case: attempts x timeout_s plus the backoffs (ANSWER_WORST_S: 4 x 5 s + 3.5 s with the defaults).
     """
     try:
         parts = check_response_url(url, allow_local)

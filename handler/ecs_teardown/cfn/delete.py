@@ -4,19 +4,20 @@ while the stack goes away (core/guard.py), handing over to a fresh invocation wh
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ..aws.lambda_invoke import SelfInvoke
+from ..aws.ecs import CALL_WORST_S
+from ..aws.lambda_invoke import HANDOVER_WORST_S, SelfInvoke
 from ..core.budget import HANDOVER_KEY, MAX_INVOCATIONS, Budget, HandOver
 from ..core.engine import Step, TeardownResult, run_teardown, summarize
 from ..core.guard import STACK_GOING_AWAY, STACK_REMOVING_IT, StackGuard, StackStaysError, StackUnreadableError
 from ..core.machine import Outcome
 from ..core.model import TeardownRequest
 from ..core.ports import EcsCallError, Gateway
+from ..core.window import AnsweredError, InvocationWindow
 from . import identity
-from .answer import PRESIGNED_LIFETIME_S, signed_at
+from .answer import ANSWER_WORST_S, PRESIGNED_LIFETIME_S, TIMER_MARGIN_S, signed_at
 from .edges import Edges
 from .properties import ArnScope
 from .requests import TeardownError, remaining_s, request_of, scope_of
@@ -43,14 +44,35 @@ def _check_id_scope(physical_id: str, scope: ArnScope | None) -> None:
         )
 
 
-def delete(
-    event: dict[str, Any], context: Any, edges: Edges, answered: Callable[[], bool] | None = None
-) -> DeleteReport:
+class AnswerGate(Protocol):
+    """Where this invocation's one decision is made: answer, or hand over (protocol.GuardedCfnResource)."""
+
+    def has_answered(self) -> bool: ...
+    def claim_hand_over(self) -> bool: ...
+    def hand_over_done(self, handed_over: bool) -> None: ...
+
+
+class OpenGate:
+    """No timer that could answer first (a direct call of `delete`, as in some tests)."""
+
+    def has_answered(self) -> bool:
+        return False
+
+    def claim_hand_over(self) -> bool:
+        return True
+
+    def hand_over_done(self, handed_over: bool) -> None:
+        return None
+
+
+def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate | None = None) -> DeleteReport:
     """Tear down the services the properties name, or answer SUCCESS at once when there is nothing to do: an id
     this handler never issued (a failed Create's), or a stack that is not going away (core/guard.py).
 
-    `answered` tells whether this request was already answered (crhelper's last-moment timer): then no hand-over.
+    `gate` is the invocation's answer protocol: once the request was answered (crhelper's last-moment timer) no ECS
+    call is made and no hand-over happens.
     """
+    gate = gate or OpenGate()
     physical_id = event.get("PhysicalResourceId")
     if identity.parse_id(physical_id) is None:
         log.info(
@@ -67,7 +89,10 @@ def delete(
             return DeleteReport(handed_over=False)
         raise TeardownError(late)
     accepted = STACK_REMOVING_IT if request.teardown_on_removal else STACK_GOING_AWAY
-    gateway = StackGuard(edges.gateway(), edges.stack_reader(), str(event.get("StackId", "")), accepted)
+    # Every call must end before what follows the last one (a hand-over, then maybe the answer) and the timer.
+    hard_end = edges.clock() + remaining_s(context) - (HANDOVER_WORST_S + ANSWER_WORST_S + TIMER_MARGIN_S)
+    window = InvocationWindow(edges.gateway(), edges.clock, hard_end, CALL_WORST_S, gate.has_answered)
+    gateway = StackGuard(window, window.stacks(edges.stack_reader()), str(event.get("StackId", "")), accepted)
     throttles_before = gateway.throttles
     try:
         result = _run(request, gateway, edges, carried, budget)
@@ -78,13 +103,16 @@ def delete(
             extra={"stack_status": stays.status, "cluster": request.cluster},
         )
         return DeleteReport(handed_over=False)
+    except AnsweredError:
+        log.warning("the request was answered while the teardown ran (the invocation's timer): stopped, no ECS call")
+        return DeleteReport(handed_over=False)
     except StackUnreadableError as error:
         touched = "nothing was touched" if carried.invocation == 0 else "this invocation made no ECS call"
         raise TeardownError(
             f"cannot tell whether stack {str(event.get('StackId', ''))[:300]!r} is being deleted, so {touched}: {error}"
         ) from error
     report = DeleteReport(handed_over=False, result=result, throttles=gateway.throttles - throttles_before)
-    return _conclude(event, context, edges, report, carried, budget, answered, gateway.unread_note())
+    return _conclude(event, context, edges, report, carried, budget, gate, gateway.unread_note())
 
 
 def _budget(
@@ -166,7 +194,7 @@ def _conclude(
     report: DeleteReport,
     carried: HandOver,
     budget: Budget,
-    answered: Callable[[], bool] | None,
+    gate: AnswerGate,
     unread_note: str,
 ) -> DeleteReport:
     """Done, failed, or handed over to a fresh invocation, as the result and the time left say."""
@@ -180,12 +208,17 @@ def _conclude(
         return report
     if result.with_outcome(Outcome.FAILED):
         raise TeardownError(summarize(result, budget_ran_out=False) + unread_note, result)
-    if answered is not None and answered():
-        log.warning("already answered (the invocation's own timeout came first): no hand-over")
-        return report
     next_invocation = carried.invocation + 1
     if edges.clock() < budget.answer_by and next_invocation < MAX_INVOCATIONS:
-        hand_over(event, context, edges, HandOver(carried.started_at, next_invocation, result.drain_started))
+        if not gate.claim_hand_over():
+            log.warning("already answered (the invocation's timer came first): no hand-over")
+            return report
+        try:
+            hand_over(event, context, edges, HandOver(carried.started_at, next_invocation, result.drain_started))
+        except TeardownError:
+            gate.hand_over_done(False)  # this invocation answers FAILED after all
+            raise
+        gate.hand_over_done(True)
         return DeleteReport(handed_over=True, result=result, throttles=report.throttles)
     if edges.clock() < budget.answer_by:  # the budget is not spent: the hand-overs are
         raise TeardownError(

@@ -28,13 +28,13 @@ from crhelper import CfnResource
 
 from ..core.engine import TeardownResult
 from . import delete, identity, requests
-from .answer import ResponseUrlError, answer_body, check_response_url, send_response
+from .answer import ANSWER_WORST_S, TIMER_MARGIN_S, ResponseUrlError, answer_body, check_response_url, send_response
 from .delete import DeleteReport
 from .edges import Edges
 from .requests import TeardownError
 
 _URL_RE = re.compile(r"(https?://[^\s'\"?]*)\?[^\s'\"]*")
-TIMER_MARGIN_S = 3.0
+OPEN, ANSWERED, HANDING_OVER, HANDED_OVER = "open", "answered", "handing-over", "handed-over"
 CRHELPER_EVENT_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
 REQUIRED_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
 REQUEST_TYPES = ("Create", "Update", "Delete")
@@ -88,16 +88,16 @@ class GuardedCfnResource(CfnResource):
                 os.environ["AWS_SAM_LOCAL"] = saved
         self._sam_local = saved
         self._allow_local_answers = allow_local_answers
-        self._answer_handed_over = False
-        self._answered = False
         self._answer_lock = threading.Lock()
+        self._fate = OPEN  # one decision per request: answered, or handed over, never both (see `_decide`)
+        self._answer_finished = threading.Event()
         self.answer_delivered = False
         self._sent_physical_id = ""
         guard_crhelper_logging()
 
     def __call__(self, event: dict[str, Any], context: Any) -> None:
-        self._answer_handed_over = False
-        self._answered = False
+        self._fate = OPEN
+        self._answer_finished.clear()
         self.answer_delivered = False
         self._response_url = ""  # never answer to the URL of an earlier request
         # Every answer for one resource carries the same id: an Update's or a Delete's is the one it was sent, also
@@ -109,14 +109,32 @@ class GuardedCfnResource(CfnResource):
         # not an object made the answer fail to serialize: no answer at all). CloudFormation never sends them.
         event = {key: value for key, value in event.items() if key not in CRHELPER_EVENT_KEYS}
         super().__call__(event, context)
+        # The timer's thread may still be sending its answer: Lambda freezes the environment when the handler
+        # returns, so wait for it (it is bounded: ANSWER_WORST_S) rather than leave the answer half sent.
+        if self._fate == ANSWERED and not self._answer_finished.wait(timeout=ANSWER_WORST_S + 1):
+            logging.getLogger(__name__).error("the answer was still being sent when the handler returned")
+
+    def _decide(self, fate: str, allowed: tuple[str, ...] = (OPEN,)) -> bool:
+        """Move this request to `fate` (ANSWERED or HANDING_OVER) if it is still in one of `allowed`: the one place
+        where the main thread and crhelper's timer thread meet, so only one of them answers or hands over."""
+        with self._answer_lock:
+            if self._fate not in allowed:
+                return False
+            self._fate = fate
+            return True
 
     def has_answered(self) -> bool:
-        """True once this request's answer went out (or was attempted), from either thread."""
-        return self._answered
+        """True once this request's answer went out (or is going out), from either thread."""
+        return self._fate == ANSWERED
 
-    def hand_answer_over(self) -> None:
-        """A fresh invocation carries on with this request and will answer it; this one must not."""
-        self._answer_handed_over = True
+    def claim_hand_over(self) -> bool:
+        """The right to hand this request over to a fresh invocation; False once it was answered (the timer)."""
+        return self._decide(HANDING_OVER)
+
+    def hand_over_done(self, handed_over: bool) -> None:
+        """After the hand-over's Invoke: the next invocation answers, or (it failed) this one must."""
+        with self._answer_lock:
+            self._fate = HANDED_OVER if handed_over else OPEN
 
     def _log_setup(self, event: dict[str, Any], context: Any) -> None:
         # crhelper sets the root logger's level on every call; keep that from opening its DEBUG lines.
@@ -124,7 +142,7 @@ class GuardedCfnResource(CfnResource):
         guard_crhelper_logging()
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
-        if self._answer_handed_over and self.Status != "FAILED":
+        if self._fate == HANDED_OVER:
             logging.getLogger(__name__).info("answer handed over to the next invocation")
             return
         super()._cfn_response(event)  # type: ignore[misc]
@@ -148,11 +166,14 @@ class GuardedCfnResource(CfnResource):
             request, status or self.Status, str(reason if status else self.Reason), physical_id, self.Data
         )
         body["NoEcho"] = self.NoEcho
-        with self._answer_lock:
-            if self._answered:  # crhelper's timer and the main thread may both try: one answer only
-                return
-            self._answered = True
-        self.answer_delivered = send_response(self._response_url, body, allow_local=self._allow_local_answers)
+        # crhelper's timer and the main thread may both try, and a hand-over under way is its own answer: one only.
+        if not self._decide(ANSWERED):
+            logging.getLogger(__name__).info("not answering: this request was answered or handed over already")
+            return
+        try:
+            self.answer_delivered = send_response(self._response_url, body, allow_local=self._allow_local_answers)
+        finally:
+            self._answer_finished.set()
 
 
 def malformed(event: Any) -> str:
@@ -205,12 +226,10 @@ class CustomResource:
 
     def _delete(self, event: dict[str, Any], context: Any) -> None:
         try:
-            report = delete.delete(event, context, self.edges, answered=self.helper.has_answered)
+            report = delete.delete(event, context, self.edges, gate=self.helper)
         except TeardownError as failure:
             self._record_metrics(DeleteReport(handed_over=False, result=failure.result), succeeded=False)
             raise
-        if report.handed_over:
-            self.helper.hand_answer_over()
         self._record_metrics(report, succeeded=True)
 
     def _record_metrics(self, report: DeleteReport, succeeded: bool) -> None:

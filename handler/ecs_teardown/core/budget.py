@@ -18,7 +18,9 @@ from .model import MAX_SERVICE_TIMEOUT_S
 # guide, "Recursive loop detection"); the next one would be dropped without a word. 10 invocations stay well below
 # it, and with the template's 900 s Timeout cover 10 x (900 - 45) = 8550 s, more than the longest ServiceTimeout.
 MAX_INVOCATIONS = 10
-LAMBDA_RESERVE_S = 45.0  # kept back from the invocation's end: the answer's PUT (worst ~36 s) and a hand-over
+# Kept back from the invocation's end for what follows the last ECS call: a hand-over and, should it fail, the answer
+# (cfn/delete.py computes the exact window; tests/unit/test_window.py checks this covers it).
+LAMBDA_RESERVE_S = 60.0
 HANDOVER_KEY = "EcsTeardownContinuation"  # the event key a hand-over adds (a wire format: its name stays)
 
 

@@ -1,0 +1,67 @@
+"""One invocation's window for calls: every ECS or CloudFormation call starts only if its worst case (from the
+edge's timeouts and attempts) ends before `hard_end`, which leaves room for the answer or a hand-over before Lambda
+ends the invocation; and no call starts once the request was answered (crhelper's timer may answer FAILED while a
+round is under way: nothing may be written after that answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .model import ServiceSnapshot
+from .ports import CallOutcome, CallResult, Gateway, StackReader, StackReadError, StackRecord
+
+
+class AnsweredError(Exception):
+    """The request was answered while the teardown ran (the invocation's timer): no ECS call may follow."""
+
+
+class InvocationWindow:
+    """Wraps the gateway (and the stack reader) of one invocation."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        clock: Callable[[], float],
+        hard_end: float,
+        call_worst_s: float,
+        answered: Callable[[], bool],
+    ) -> None:
+        self._gateway, self._clock, self._hard_end = gateway, clock, hard_end
+        self._call_worst_s, self._answered = call_worst_s, answered
+
+    @property
+    def throttles(self) -> int:
+        return self._gateway.throttles
+
+    def fits(self) -> bool:
+        """May another call start? Raises AnsweredError once the request was answered."""
+        if self._answered():
+            raise AnsweredError("the request was answered while the teardown ran")
+        return self._clock() + self._call_worst_s <= self._hard_end
+
+    def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
+        return self._gateway.describe(cluster, names) if self.fits() else {}
+
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+        if not self.fits():
+            return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
+        return self._gateway.scale_to_zero(cluster, service)
+
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
+        if not self.fits():
+            return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
+        return self._gateway.delete(cluster, service, force)
+
+    def stacks(self, reader: StackReader) -> StackReader:
+        """The stack reader, under the same window."""
+        return _WindowedStacks(self, reader)
+
+
+class _WindowedStacks:
+    def __init__(self, window: InvocationWindow, reader: StackReader) -> None:
+        self._window, self._reader = window, reader
+
+    def describe(self, stack_id: str) -> StackRecord:
+        if not self._window.fits():
+            raise StackReadError("no time left in this invocation for DescribeStacks", transient=True)
+        return self._reader.describe(stack_id)
