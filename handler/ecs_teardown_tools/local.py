@@ -90,6 +90,7 @@ class ReceivedAnswer:
     path: str
     body: dict[str, Any]
     raw: bytes
+    arrived_at: float = field(default_factory=time.time)
 
 
 class AnswerEndpoint:
