@@ -9,6 +9,7 @@ from dataclasses import dataclass
 ALLOWED_CLUSTERS_ENV = "ECS_TEARDOWN_ALLOWED_CLUSTERS"
 ALLOW_LOCAL_ENV = "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL"
 TRACER_ENV = "ECS_TEARDOWN_TRACER"
+LEDGER_TABLE_ENV = "ECS_TEARDOWN_LEDGER_TABLE"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Config:
     tracer: bool = False
     service_name: str = "ecs-teardown"
     metrics_namespace: str = "EcsTeardown"
+    # The DynamoDB table that records which request was answered (the template creates it); '' for none.
+    ledger_table: str = ""
     # Whether AWS_RETRY_MODE / AWS_MAX_ATTEMPTS are set: then they win over the clients' own retry settings.
     retries_configured: tuple[bool, bool] = (False, False)
 
@@ -33,6 +36,7 @@ class Config:
             tracer=_true(env.get(TRACER_ENV)),
             service_name=env.get("POWERTOOLS_SERVICE_NAME", "ecs-teardown"),
             metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "EcsTeardown"),
+            ledger_table=env.get(LEDGER_TABLE_ENV, "").strip(),
             retries_configured=("AWS_RETRY_MODE" in env, "AWS_MAX_ATTEMPTS" in env),
         )
 

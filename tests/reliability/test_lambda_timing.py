@@ -25,6 +25,7 @@ import pytest
 from ecs_teardown.cfn.identity import resource_id
 from ecs_teardown.core.budget import HANDOVER_KEY
 from support.endpoints import EcsRecorder, LambdaApi
+from support.moto_ledger import ledger_table
 from support.moto_stacks import stack_in_moto
 
 pytestmark = pytest.mark.integration
@@ -38,6 +39,7 @@ SCALE = {
     "timer_margin_s": 1.0,
 }
 TIMEOUT_S = 10.0
+LEDGER = "ecs-teardown-answers"
 
 
 @dataclass
@@ -65,6 +67,8 @@ class World:
             SSL_CERT_FILE=self.answers.cert_path,
             ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL="true",
             POWERTOOLS_METRICS_DISABLED="true",
+            AWS_ENDPOINT_URL_DYNAMODB=self.moto_url,
+            ECS_TEARDOWN_LEDGER_TABLE=LEDGER,
         )
         return env
 
@@ -93,6 +97,7 @@ def world(moto_url: str, answers: Any, event_for: Any) -> Any:
     ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}])
     ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
     stack_id = stack_in_moto(moto_url, "DELETE_IN_PROGRESS")
+    ledger_table(moto_url, LEDGER)
     event = event_for("delete.json", StackId=stack_id, PhysicalResourceId=resource_id(stack_id, "Teardown"))
     return World(moto_url, answers, EcsRecorder(moto_url), LambdaApi(), event)
 
@@ -163,3 +168,35 @@ def test_the_answer_is_delivered_before_the_handler_returns_even_when_the_endpoi
         run = world.invoke(event)
     assert run.returned, run.output
     assert [b["Status"] for b in world.answers_received()] == ["SUCCESS"], "delivered, though the process ended"
+
+
+def test_lambda_s_retry_after_a_timeout_neither_answers_again_nor_writes(world: World) -> None:
+    """The timer answered FAILED and Lambda ended the invocation; a retry of the same event (Lambda's, were retries
+    on; or a duplicate delivery) finds the answer in the ledger: no second answer, no ECS write, though ECS is back."""
+    stuck = {"ecs_read_s": 6.0, "planned_call_worst_s": 0.2}
+    with world.ecs, world.lambda_api:
+        world.ecs.silent = True
+        first = world.invoke(world.event, stuck)
+        assert not first.returned and [b["Status"] for b in world.answers_received()] == ["FAILED"]
+        world.ecs.silent = False
+        retry = world.invoke(world.event)
+    assert retry.returned, retry.output
+    assert [b["Status"] for b in world.answers_received()] == ["FAILED"], "one answer per request"
+    assert world.ecs.writes() == [], "nothing written after the FAILED"
+    assert "answered FAILED already" in retry.output
+
+
+def test_a_hand_over_queued_after_its_invoke_timed_out_does_nothing(world: World) -> None:
+    """The Invoke timed out (so the invocation answered FAILED), but Lambda had queued the event after all: the
+    continuation finds the answer and stops."""
+    world.lambda_api.delay_s = None  # silent: recorded, never answered
+    with world.ecs, world.lambda_api:
+        world.ecs.silent = True
+        first = world.invoke(world.event)
+        assert first.returned and [b["Status"] for b in world.answers_received()] == ["FAILED"]
+        queued = world.lambda_api.invokes[0].body  # what Lambda may run all the same
+        world.ecs.silent = False
+        late = world.invoke(queued)
+    assert late.returned, late.output
+    assert [b["Status"] for b in world.answers_received()] == ["FAILED"]
+    assert world.ecs.writes() == []

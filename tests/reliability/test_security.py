@@ -375,8 +375,8 @@ def operations_called(service: str) -> set[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in by_snake:
                 found.add(by_snake[node.value])
-            elif isinstance(node, ast.Attribute) and node.attr in by_snake:
-                found.add(by_snake[node.attr])
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in by_snake:
+                found.add(by_snake[node.func.attr])  # a call (client.put_item(...)), not any attribute (url.query)
     return found
 
 
@@ -405,6 +405,7 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
     used = {f"ecs:{op}" for op in operations_called("ecs")}
     used |= {IAM_ACTION_OF.get(("lambda", op), f"lambda:{op}") for op in operations_called("lambda")}
     used |= {f"cloudformation:{op}" for op in operations_called("cloudformation")}
+    used |= {f"dynamodb:{op}" for op in operations_called("dynamodb")}
     assert (
         set(actions)
         == used
@@ -414,6 +415,8 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
             "ecs:DeleteService",
             "lambda:InvokeFunction",
             "cloudformation:DescribeStacks",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
         }
     )
     # What a teardown really calls, on the fake, is within what the scan found.
@@ -430,5 +433,9 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
             assert resources_of == [
                 "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"
             ], "the stacks of this account and region"
+        elif any(a.startswith("dynamodb:") for a in strings_in(statement["Action"])):
+            assert resources_of == [
+                "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${AWS::StackName}-answers"
+            ], "its own ledger table only"
         else:
             assert all("function:${AWS::StackName}-teardown" in r for r in resources_of), "only itself"

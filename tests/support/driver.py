@@ -30,6 +30,8 @@ def run_handler(
     *,
     lambda_timeout_s: float = 900.0,
     allowed_clusters: str | None = None,
+    ledger: Any = None,
+    expect_answer: bool = True,
 ) -> Run:
     clock: FakeClock = ecs.clock
     queue = HandOverQueue()
@@ -39,11 +41,15 @@ def run_handler(
         clock=clock,
         sleep=clock.sleep,
         hand_over=queue,
+        ledger=(lambda: ledger) if ledger is not None else None,
         config=config if allowed_clusters is None else replace(config, allowed_clusters=allowed_clusters),
     )
     function = CustomResource(edges)
     before = len(answers.answers)
     invocations = queue.run(function.handle, event, lambda: LocalContext(timeout_s=lambda_timeout_s, clock=clock))
-    received = answers.wait_for(before + 1, timeout_s=5.0)
+    received = answers.wait_for(before + 1, timeout_s=5.0 if expect_answer else 0.3)
+    if not expect_answer:
+        assert len(received) == before, "expected no answer"
+        return Run(answer={}, invocations=invocations, answers=0)
     assert len(received) == before + 1, f"expected exactly one answer, got {len(received) - before}"
     return Run(answer=received[-1].body, invocations=invocations, answers=len(received) - before)

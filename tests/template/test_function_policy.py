@@ -155,7 +155,7 @@ def test_names_that_are_not_cluster_names_are_refused(transformed: dict[str, Any
 
 
 @pytest.mark.parametrize("partition", PARTITIONS)
-def test_the_function_may_invoke_itself_and_read_stacks_of_its_account_and_region(
+def test_the_function_may_invoke_itself_read_stacks_and_use_its_own_ledger_only(
     policy: Callable[..., Statements], partition: str
 ) -> None:
     statements = policy("prod", partition)
@@ -171,6 +171,10 @@ def test_the_function_may_invoke_itself_and_read_stacks_of_its_account_and_regio
     assert not allows(statements, "cloudformation:DescribeStacks", stack.replace(ACCOUNT, OTHER_ACCOUNT))
     for action in ["cloudformation:DeleteStack", "cloudformation:ListStacks", "cloudformation:SignalResource"]:
         assert not allows(statements, action, stack), action
+    ledger = f"arn:{partition}:dynamodb:{region}:{ACCOUNT}:table/ecs-teardown-answers"
+    assert allows(statements, "dynamodb:GetItem", ledger) and allows(statements, "dynamodb:PutItem", ledger)
+    assert not allows(statements, "dynamodb:PutItem", ledger.replace("-answers", "-other"))
+    assert not allows(statements, "dynamodb:DeleteItem", ledger) and not allows(statements, "dynamodb:Scan", ledger)
 
 
 def test_nothing_else_is_allowed(policy: Callable[..., Statements]) -> None:
@@ -197,6 +201,8 @@ def test_every_action_resource_and_key_is_in_the_service_authorization_reference
         *ECS_ACTIONS,
         "lambda:InvokeFunction",
         "cloudformation:DescribeStacks",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
     }
     assert reference_errors(statements, partition=partition, region=PARTITIONS[partition][0], account=ACCOUNT) == []
 

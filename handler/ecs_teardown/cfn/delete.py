@@ -14,7 +14,7 @@ from ..core.engine import Step, TeardownResult, run_teardown, summarize
 from ..core.guard import STACK_GOING_AWAY, STACK_REMOVING_IT, StackGuard, StackStaysError, StackUnreadableError
 from ..core.machine import Outcome
 from ..core.model import TeardownRequest
-from ..core.ports import EcsCallError, Gateway
+from ..core.ports import EcsCallError, Gateway, LedgerError
 from ..core.window import AnsweredError, InvocationWindow
 from . import identity
 from .answer import ANSWER_WORST_S, PRESIGNED_LIFETIME_S, TIMER_MARGIN_S, signed_at
@@ -48,6 +48,7 @@ class AnswerGate(Protocol):
     """Where this invocation's one decision is made: answer, or hand over (protocol.GuardedCfnResource)."""
 
     def has_answered(self) -> bool: ...
+    def answered_elsewhere(self) -> None: ...
     def claim_hand_over(self) -> bool: ...
     def hand_over_done(self, handed_over: bool) -> None: ...
 
@@ -57,6 +58,9 @@ class OpenGate:
 
     def has_answered(self) -> bool:
         return False
+
+    def answered_elsewhere(self) -> None:
+        return None
 
     def claim_hand_over(self) -> bool:
         return True
@@ -73,14 +77,8 @@ def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate |
     call is made and no hand-over happens.
     """
     gate = gate or OpenGate()
-    physical_id = event.get("PhysicalResourceId")
-    if identity.parse_id(physical_id) is None:
-        log.info(
-            "physical id not issued by this handler (a failed Create?): nothing to delete",
-            extra={"physical_id": str(physical_id)[:200]},
-        )
+    if _settled(event, context, edges, gate):
         return DeleteReport(handed_over=False)
-    _check_id_scope(str(physical_id), scope_of(context, event))
     request = request_of(event, context, edges)
     carried, budget, late = _budget(event, context, edges, request)
     if late:
@@ -88,11 +86,7 @@ def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate |
             log.info("a late delivery, but every service is already gone: nothing to do")
             return DeleteReport(handed_over=False)
         raise TeardownError(late)
-    accepted = STACK_REMOVING_IT if request.teardown_on_removal else STACK_GOING_AWAY
-    # Every call must end before what follows the last one (a hand-over, then maybe the answer) and the timer.
-    hard_end = edges.clock() + remaining_s(context) - (HANDOVER_WORST_S + ANSWER_WORST_S + TIMER_MARGIN_S)
-    window = InvocationWindow(edges.gateway(), edges.clock, hard_end, CALL_WORST_S, gate.has_answered)
-    gateway = StackGuard(window, window.stacks(edges.stack_reader()), str(event.get("StackId", "")), accepted)
+    gateway = _guarded(event, context, edges, gate, request)
     throttles_before = gateway.throttles
     try:
         result = _run(request, gateway, edges, carried, budget)
@@ -113,6 +107,37 @@ def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate |
         ) from error
     report = DeleteReport(handed_over=False, result=result, throttles=gateway.throttles - throttles_before)
     return _conclude(event, context, edges, report, carried, budget, gate, gateway.unread_note())
+
+
+def _settled(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate) -> bool:
+    """Whether there is nothing to do for this request: an id this handler never issued, or an answer on record."""
+    physical_id = event.get("PhysicalResourceId")
+    if identity.parse_id(physical_id) is None:
+        log.info(
+            "physical id not issued by this handler (a failed Create?): nothing to delete",
+            extra={"physical_id": str(physical_id)[:200]},
+        )
+        return True
+    _check_id_scope(str(physical_id), scope_of(context, event))
+    answered = _answer_on_record(event, edges)
+    if answered:
+        # A duplicate delivery, a hand-over queued after its Invoke timed out, a retry after a timeout: the request
+        # has its answer, and nothing may be done after it.
+        log.warning(f"this request was answered {answered} already (the ledger says): nothing touched, no answer")
+        gate.answered_elsewhere()
+        return True
+    return False
+
+
+def _guarded(
+    event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate, request: TeardownRequest
+) -> StackGuard:
+    """The gateway within this invocation's window for calls, gated on the stack's status."""
+    accepted = STACK_REMOVING_IT if request.teardown_on_removal else STACK_GOING_AWAY
+    # Every call must end before what follows the last one (a hand-over, then maybe the answer) and the timer.
+    hard_end = edges.clock() + remaining_s(context) - (HANDOVER_WORST_S + ANSWER_WORST_S + TIMER_MARGIN_S)
+    window = InvocationWindow(edges.gateway(), edges.clock, hard_end, CALL_WORST_S, gate.has_answered)
+    return StackGuard(window, window.stacks(edges.stack_reader()), str(event.get("StackId", "")), accepted)
 
 
 def _budget(
@@ -145,6 +170,14 @@ def _budget(
         )
         return carried, budget, late
     return carried, budget, ""
+
+
+def _answer_on_record(event: dict[str, Any], edges: Edges) -> str:
+    try:
+        return edges.answer_ledger().answer_of(str(event.get("RequestId", "")))
+    except LedgerError as error:  # go on: the ledger is checked again before answering
+        log.warning("the answer ledger could not be read; going on", extra={"error": str(error)})
+        return ""
 
 
 def _nothing_left(request: TeardownRequest, edges: Edges) -> bool:

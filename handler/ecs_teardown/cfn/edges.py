@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..aws.ecs import EcsGateway
+from ..aws.ledger import DynamoDbLedger
 from ..aws.stacks import CloudFormationStacks
 from ..config import Config
 from ..core.engine import Step
 from ..core.polling import PollPolicy
-from ..core.ports import Gateway, StackReader
+from ..core.ports import Gateway, Ledger, NoLedger, StackReader
 
 HandOverSender = Callable[[dict[str, Any]], None]
 
@@ -34,8 +35,10 @@ class Edges:
     hand_over: HandOverSender | None = None
     on_step: Callable[[Step], None] | None = None  # extra observer (the CLI's live view, the demo)
     poll_policy: PollPolicy | None = None  # None: the engine's default, tuned for drains of minutes
+    ledger: Callable[[], Ledger] | None = None  # None: the configured DynamoDB table, or no ledger
     config: Config = field(default_factory=Config.from_environment)
     _gateway: Gateway | None = field(default=None, repr=False)
+    _ledger: Ledger | None = field(default=None, repr=False)
 
     def gateway(self) -> Gateway:
         if self._gateway is None:
@@ -46,6 +49,12 @@ class Edges:
             except Exception as error:  # no region, a bad endpoint URL...: say so in the Reason
                 raise EcsSetupError(f"cannot set up the ECS client: {type(error).__name__}: {error}") from error
         return self._gateway
+
+    def answer_ledger(self) -> Ledger:
+        if self._ledger is None:
+            table = self.config.ledger_table
+            self._ledger = self.ledger() if self.ledger else DynamoDbLedger(table) if table else NoLedger()
+        return self._ledger
 
     def stack_reader(self) -> StackReader:
         return self.stacks() if self.stacks else CloudFormationStacks(retries_configured=self.config.retries_configured)

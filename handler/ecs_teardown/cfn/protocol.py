@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -27,8 +28,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from crhelper import CfnResource
 
 from ..core.engine import TeardownResult
+from ..core.ports import Ledger, LedgerError, NoLedger
 from . import delete, identity, requests
-from .answer import ANSWER_WORST_S, TIMER_MARGIN_S, ResponseUrlError, answer_body, check_response_url, send_response
+from .answer import (
+    ANSWER_WORST_S,
+    PRESIGNED_LIFETIME_S,
+    TIMER_MARGIN_S,
+    ResponseUrlError,
+    answer_body,
+    check_response_url,
+    send_response,
+)
 from .delete import DeleteReport
 from .edges import Edges
 from .requests import TeardownError
@@ -74,7 +84,7 @@ class GuardedCfnResource(CfnResource):
     _timeout: Callable[[], None]
     _response_url: str
 
-    def __init__(self, allow_local_answers: bool = False) -> None:
+    def __init__(self, allow_local_answers: bool = False, ledger: Ledger | None = None) -> None:
         # crhelper builds Lambda, Events and Logs clients for its polling unless AWS_SAM_LOCAL is set; polling is
         # not used here, so say so for the length of the constructor and spare the cold start three clients.
         saved = os.environ.get("AWS_SAM_LOCAL")
@@ -88,6 +98,7 @@ class GuardedCfnResource(CfnResource):
                 os.environ["AWS_SAM_LOCAL"] = saved
         self._sam_local = saved
         self._allow_local_answers = allow_local_answers
+        self._ledger: Ledger = ledger or NoLedger()
         self._answer_lock = threading.Lock()
         self._fate = OPEN  # one decision per request: answered, or handed over, never both (see `_decide`)
         self._answer_finished = threading.Event()
@@ -131,6 +142,11 @@ class GuardedCfnResource(CfnResource):
         """The right to hand this request over to a fresh invocation; False once it was answered (the timer)."""
         return self._decide(HANDING_OVER)
 
+    def answered_elsewhere(self) -> None:
+        """Another invocation answered this request (the ledger says): this one must not answer."""
+        if self._decide(ANSWERED):
+            self._answer_finished.set()
+
     def hand_over_done(self, handed_over: bool) -> None:
         """After the hand-over's Invoke: the next invocation answers, or (it failed) this one must."""
         with self._answer_lock:
@@ -171,9 +187,22 @@ class GuardedCfnResource(CfnResource):
             logging.getLogger(__name__).info("not answering: this request was answered or handed over already")
             return
         try:
-            self.answer_delivered = send_response(self._response_url, body, allow_local=self._allow_local_answers)
+            if self._first_answer(str(body["Status"])):
+                self.answer_delivered = send_response(self._response_url, body, allow_local=self._allow_local_answers)
         finally:
             self._answer_finished.set()
+
+    def _first_answer(self, status: str) -> bool:
+        """Record this answer in the ledger; False when another invocation of the same request answered first."""
+        log = logging.getLogger(__name__)
+        try:
+            first = self._ledger.record_answer(self.RequestId, status, int(time.time()) + PRESIGNED_LIFETIME_S)
+        except LedgerError as error:  # answer anyway: a second answer is better than none
+            log.warning("the answer ledger could not be written; answering anyway", extra={"error": str(error)})
+            return True
+        if not first:
+            log.warning("another invocation answered this request already (the ledger says): not answering again")
+        return first
 
 
 def malformed(event: Any) -> str:
@@ -201,7 +230,7 @@ class CustomResource:
         self.edges = edges
         self.logger = Logger(service=config.service_name)
         self.metrics = Metrics(namespace=config.metrics_namespace)
-        self.helper = GuardedCfnResource(allow_local_answers=config.allow_local_response_url)
+        self.helper = GuardedCfnResource(config.allow_local_response_url, edges.answer_ledger())
         copy_config_to_registered_loggers(source_logger=self.logger, include={"crhelper", "ecs_teardown"})
         for handler in self.logger.handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):

@@ -66,3 +66,24 @@ class StackReadError(Exception):
 
 class StackReader(Protocol):
     def describe(self, stack_id: str) -> StackRecord: ...
+
+
+class LedgerError(Exception):
+    """The answer ledger could not be read or written."""
+
+
+class Ledger(Protocol):
+    """Which request was answered, by any invocation (aws/ledger.py); NoLedger where none is configured."""
+
+    def answer_of(self, request_id: str) -> str: ...
+    def record_answer(self, request_id: str, status: str, expires_at: int) -> bool: ...
+
+
+class NoLedger:
+    """No shared record (local runs): this process's own decision is the only one."""
+
+    def answer_of(self, request_id: str) -> str:
+        return ""
+
+    def record_answer(self, request_id: str, status: str, expires_at: int) -> bool:
+        return True
