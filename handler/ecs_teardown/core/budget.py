@@ -16,7 +16,7 @@ from .model import MAX_SERVICE_TIMEOUT_S
 
 # Lambda's recursive loop detection stops a chain of invocations of one function after about 16 (Lambda developer
 # guide, "Recursive loop detection"); the next one would be dropped without a word. 10 invocations stay well below
-# it, and with the template's 900 s Timeout cover 10 x (900 - 45) = 8550 s, more than the longest ServiceTimeout.
+# it, and with the template's 900 s Timeout cover 10 x (900 - 60) = 8400 s, more than the longest ServiceTimeout.
 MAX_INVOCATIONS = 10
 # Kept back from the invocation's end for what follows the last ECS call: a hand-over and, should it fail, the answer
 # (cfn/delete.py computes the exact window; tests/unit/test_window.py checks this covers it).
