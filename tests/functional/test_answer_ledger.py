@@ -57,3 +57,22 @@ def test_a_broken_ledger_never_costs_the_answer(monkeypatch, answers, event_for,
     run = run_handler(monkeypatch, answers, event_for("delete.json"), ecs, ledger=ledger)
     assert run.answer["Status"] == "SUCCESS"
     assert writes(ecs) == ["UpdateService", "DeleteService"]
+
+
+def test_a_duplicate_running_alongside_stops_writing_once_the_other_answered(monkeypatch, answers, event_for, ecs):
+    """Two deliveries at once: when the other one's answer is on record, this one makes no further write."""
+    web = ecs.add(FakeService("web", desired=2, tasks=2, task_stop_s=30, draining_s=5))
+    event = event_for("delete.json")
+    other_answers_at = ecs.clock.now + 5
+
+    class OtherAnswersSoon(FakeLedger):
+        def answer_of(self, request_id: str) -> str:
+            return "SUCCESS" if ecs.clock.now >= other_answers_at else ""
+
+        def record_answer(self, request_id: str, status: str, expires_at: int) -> bool:
+            return not self.answer_of(request_id)
+
+    ledger = OtherAnswersSoon()
+    run_handler(monkeypatch, answers, event, ecs, ledger=ledger, expect_answer=False)
+    assert writes(ecs) == ["UpdateService"], "scaled down before the other answered; no delete after it"
+    assert web.deleted_at is None

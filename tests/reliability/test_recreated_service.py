@@ -164,6 +164,9 @@ def test_no_hand_over_once_the_request_was_answered(monkeypatch, answers, event_
         def has_answered(self) -> bool:
             return True
 
+        def answered_elsewhere(self) -> None:
+            return None
+
         def claim_hand_over(self) -> bool:
             return False
 

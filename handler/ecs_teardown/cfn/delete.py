@@ -97,8 +97,9 @@ def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate |
             extra={"stack_status": stays.status, "cluster": request.cluster},
         )
         return DeleteReport(handed_over=False)
-    except AnsweredError:
-        log.warning("the request was answered while the teardown ran (the invocation's timer): stopped, no ECS call")
+    except AnsweredError as answered:
+        log.warning(f"stopped, no further ECS call: {answered}")
+        gate.answered_elsewhere()  # by the timer, or by another invocation: either way not by this one again
         return DeleteReport(handed_over=False)
     except StackUnreadableError as error:
         touched = "nothing was touched" if carried.invocation == 0 else "this invocation made no ECS call"
@@ -119,7 +120,7 @@ def _settled(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate
         )
         return True
     _check_id_scope(str(physical_id), scope_of(context, event))
-    answered = _answer_on_record(event, edges)
+    answered = _answer_on_record(str(event.get("RequestId", "")), edges)
     if answered:
         # A duplicate delivery, a hand-over queued after its Invoke timed out, a retry after a timeout: the request
         # has its answer, and nothing may be done after it.
@@ -136,7 +137,15 @@ def _guarded(
     accepted = STACK_REMOVING_IT if request.teardown_on_removal else STACK_GOING_AWAY
     # Every call must end before what follows the last one (a hand-over, then maybe the answer) and the timer.
     hard_end = edges.clock() + remaining_s(context) - (HANDOVER_WORST_S + ANSWER_WORST_S + TIMER_MARGIN_S)
-    window = InvocationWindow(edges.gateway(), edges.clock, hard_end, CALL_WORST_S, gate.has_answered)
+    request_id = str(event.get("RequestId", ""))
+    window = InvocationWindow(
+        edges.gateway(),
+        edges.clock,
+        hard_end,
+        CALL_WORST_S,
+        gate.has_answered,
+        lambda: bool(_answer_on_record(request_id, edges)),
+    )
     return StackGuard(window, window.stacks(edges.stack_reader()), str(event.get("StackId", "")), accepted)
 
 
@@ -172,9 +181,9 @@ def _budget(
     return carried, budget, ""
 
 
-def _answer_on_record(event: dict[str, Any], edges: Edges) -> str:
+def _answer_on_record(request_id: str, edges: Edges) -> str:
     try:
-        return edges.answer_ledger().answer_of(str(event.get("RequestId", "")))
+        return edges.answer_ledger().answer_of(request_id)
     except LedgerError as error:  # go on: the ledger is checked again before answering
         log.warning("the answer ledger could not be read; going on", extra={"error": str(error)})
         return ""

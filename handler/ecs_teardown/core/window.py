@@ -25,9 +25,13 @@ class InvocationWindow:
         hard_end: float,
         call_worst_s: float,
         answered: Callable[[], bool],
+        answered_anywhere: Callable[[], bool] = lambda: False,
     ) -> None:
         self._gateway, self._clock, self._hard_end = gateway, clock, hard_end
         self._call_worst_s, self._answered = call_worst_s, answered
+        # Before a write: did any invocation of this request answer (the ledger)? A duplicate running at the same
+        # time stops writing once the other one has answered.
+        self._answered_anywhere = answered_anywhere
 
     @property
     def throttles(self) -> int:
@@ -36,19 +40,26 @@ class InvocationWindow:
     def fits(self) -> bool:
         """May another call start? Raises AnsweredError once the request was answered."""
         if self._answered():
-            raise AnsweredError("the request was answered while the teardown ran")
+            raise AnsweredError("the request was answered while the teardown ran (the invocation's timer)")
         return self._clock() + self._call_worst_s <= self._hard_end
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
         return self._gateway.describe(cluster, names) if self.fits() else {}
 
-    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+    def _may_write(self) -> bool:
         if not self.fits():
+            return False
+        if self._answered_anywhere():
+            raise AnsweredError("another invocation answered this request")
+        return True
+
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+        if not self._may_write():
             return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
         return self._gateway.scale_to_zero(cluster, service)
 
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
-        if not self.fits():
+        if not self._may_write():
             return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
         return self._gateway.delete(cluster, service, force)
 
