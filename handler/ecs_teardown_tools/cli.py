@@ -43,6 +43,17 @@ def _teardown_options(command: argparse.ArgumentParser) -> None:
         help=f"give up (exit 1) on services not gone after this long (default {MAX_SERVICE_TIMEOUT_S})",
     )
     command.add_argument("--dry-run", action="store_true", help="print the plan for each service; change nothing")
+    command.add_argument("--yes", action="store_true", help="tear down without asking (needed when not on a terminal)")
+    command.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="done once ECS accepted the delete, without waiting for INACTIVE",
+    )
+    command.add_argument(
+        "--ignore-not-found",
+        action="store_true",
+        help="a named service or cluster that does not exist is no error (exit 0)",
+    )
     command.add_argument("--json", action="store_true", help="one JSON object per line, for pipelines")
     command.add_argument("--endpoint-url", help="AWS endpoint for every call, e.g. an emulator")
     command.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
@@ -60,7 +71,7 @@ def _seconds(low: int, high: int) -> Any:
 
 
 def _run_teardown(args: argparse.Namespace) -> int:
-    from .teardown import run
+    from .command import run
 
     return run(args)
 
@@ -71,13 +82,26 @@ def _run_invoke(args: argparse.Namespace) -> int:
     return invoke(args)
 
 
-EPILOG = "exit codes: 0 all gone, 1 some failed or unfinished, 2 bad usage"
+EPILOG = (
+    "exit codes: 0 all gone, 1 some failed or unfinished or a named target not found, 2 usage or configuration "
+    "(no region, no credentials, no confirmation), 130 interrupted"
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ecs-teardown")
+    except PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecs-teardown", description="Tear down Amazon ECS services safely.", epilog=EPILOG
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     services = commands.add_parser(
         "services",
@@ -95,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a service name or ARN; repeat for several",
     )
     _teardown_options(services)
+    cluster = commands.add_parser(
+        "cluster",
+        help="tear down every service of a cluster",
+        epilog=EPILOG,
+        description="Tear down every service the cluster has (ListServices), in parallel. The cluster itself is "
+        "not touched.",
+    )
+    cluster.add_argument("cluster_name", metavar="CLUSTER", help="cluster name or ARN")
+    _teardown_options(cluster)
     stack = commands.add_parser(
         "stack",
         help="tear down every ECS service of a CloudFormation stack",

@@ -51,7 +51,8 @@ class EmbeddedAws:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
-        _TimedBackend(self._backend(), self.timelines, self.clock, self._lock).install()
+        self.timed = _TimedBackend(self._backend(), self.timelines, self.clock, self._lock)
+        self.timed.install()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -104,6 +105,7 @@ class _TimedBackend:
         lock: threading.Lock,
     ) -> None:
         self.backend, self.timelines, self.clock, self.lock = backend, timelines, clock, lock
+        self.writes: list[tuple[str, str, float]] = []  # (call, service, clock) of every write, for tests
         self.describe, self.update, self.delete = (
             backend.describe_services,
             backend.update_service,
@@ -125,6 +127,7 @@ class _TimedBackend:
         from moto.ecs.exceptions import InvalidParameterException
 
         with self.lock:
+            self.writes.append(("update_service", str(properties["service"]), self.clock()))
             timeline, service = self._timeline_of(properties.get("cluster", "default"), properties["service"])
             if timeline is None:
                 return self.update(properties)
@@ -139,6 +142,7 @@ class _TimedBackend:
 
     def delete_service(self, cluster_str: str, service_str: str, force: bool) -> Any:
         with self.lock:
+            self.writes.append(("delete_service", service_str, self.clock()))
             timeline, service = self._timeline_of(cluster_str, service_str)
             if timeline is None:
                 return self.delete(cluster_str, service_str, force)

@@ -8,7 +8,6 @@ a live table on a terminal, one line per step otherwise, one JSON object per lin
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,14 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
-from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
+from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
 from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
-from ecs_teardown.core.machine import Kind, Outcome, Progress, Settings, decide
-from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
-from ecs_teardown.core.ports import EcsCallError
+from ecs_teardown.core.machine import Outcome
+from ecs_teardown.core.model import MAX_SERVICES, ForceMode, ServiceSnapshot, TeardownRequest
+from ecs_teardown.core.ports import CallResult
 
-from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from .exits import EXIT_FAILED, EXIT_OK, UsageError
+
+JSON_SCHEMA_VERSION = 1  # of the --json output (README: "JSON output"); bumped when a field changes meaning
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _stack_resources(cloudformation: Any, stack: str) -> Iterator[dict[str, Any]
             yield from page.get("StackResourceSummaries", [])
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", str(error))
-        if "does not exist" in message:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "ValidationError" and message.startswith("Stack with id") and message.endswith("does not exist"):
             raise UsageError(f"stack {stack!r} does not exist in this account and region ({message})") from None
         raise UsageError(f"cannot list the resources of stack {stack!r}: {message}") from None
 
@@ -106,17 +108,22 @@ class Reporter:
         self.out, self.as_json, self.live = out, as_json, live and not as_json
         self.started = time.monotonic()
         self._lock = threading.Lock()
-        self._rows: dict[str, str] = {}
-        self._drawn = 0
-        self.width = 0  # of the service column, so the table's columns line up
+        self.width = 0  # of the service column, so the plain lines' columns line up
+        self.view: LiveView | None = None
+        if self.live:
+            from .live import LiveView  # rich, for the live table, is loaded only on a terminal
+
+            self.view = LiveView(out, started=self.started)
 
     def expect(self, requests: list[TeardownRequest]) -> None:
         """Size the service column for every target, before the first step arrives."""
         self.width = max((len(str(ref)) for request in requests for ref in request.services), default=0)
+        if self.view is not None:
+            self.view.expect(requests)
 
     def emit(self, record: dict[str, Any]) -> None:
         with self._lock:
-            self.out.write(json.dumps(record) + "\n")
+            self.out.write(json.dumps({"schema": JSON_SCHEMA_VERSION, **record}) + "\n")
             self.out.flush()
 
     def step(self, step: Step) -> None:
@@ -124,93 +131,98 @@ class Reporter:
         if self.as_json:
             self.emit({"event": "step", **step.fields()})
             return
+        if self.view is not None:
+            self.view.step(step)
+            return
         counts = snapshot.counts() if snapshot and snapshot.status != "MISSING" else ""
         status = snapshot.status if snapshot else ""
         call = f" [{step.kind.value}{' force' if step.force else ''}: {step.result}]" if step.result else ""
         row = f"{step.service!s:<{self.width}}  {step.phase.value:<15} {status:<9} {counts}{call}"
         with self._lock:
-            if not self.live:
-                self.out.write(f"{time.monotonic() - self.started:7.1f}s  {row}\n")
-            else:
-                self._rows[str(step.service)] = f"{step.elapsed_s:7.1f}s  {row}"
-                self._redraw()
+            self.out.write(f"{time.monotonic() - self.started:7.1f}s  {row}\n")
             self.out.flush()
 
-    def _redraw(self) -> None:
-        # Move up over the table drawn last time, then draw it again: one line per service, newest state.
-        if self._drawn:
-            self.out.write(f"\x1b[{self._drawn}A")
-        for row in self._rows.values():
-            self.out.write(f"\x1b[2K{row}\n")
-        self._drawn = len(self._rows)
-
     def line(self, text: str) -> None:
+        if self.view is not None:  # ends the live table, which stays on screen above the line
+            self.view.line(text)
+            return
         with self._lock:
             self.out.write(text + "\n")
             self.out.flush()
 
+    def stop(self) -> None:
+        """End the live table, if any, leaving its last state on screen."""
+        if self.view is not None:
+            self.view.stop()
 
-def plan(requests: list[TeardownRequest], gateway: EcsGateway, reporter: Reporter) -> None:
-    """--dry-run: what the first round would do to each service; nothing is changed."""
-    for request in requests:
-        settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive)
-        snapshots = gateway.describe(request.cluster, [ref.name for ref in request.services])
-        for ref in request.services:
-            snapshot = snapshots.get(ref.name)
-            action = decide(snapshot, Progress(), 0.0, settings)
-            then = {
-                Kind.SCALE_TO_ZERO: "scale to zero, wait for the tasks, delete, wait for INACTIVE",
-                Kind.DELETE: f"delete{' with force' if action.force else ''}, wait for INACTIVE",
-                Kind.WAIT: "wait",
-                Kind.DONE: "nothing (already gone)",
-                Kind.FAIL: "fail",
-            }[action.kind]
-            status = snapshot.status if snapshot else "unreadable"
-            counts = snapshot.counts() if snapshot and snapshot.status != "MISSING" else ""
-            if reporter.as_json:
-                reporter.emit(
-                    {
-                        "event": "plan",
-                        "cluster": ref.cluster,
-                        "service": ref.name,
-                        "status": status,
-                        "desired": snapshot.desired if snapshot else None,
-                        "running": snapshot.running if snapshot else None,
-                        "action": action.kind.value,
-                        "force": action.force,
-                        "plan": then,
-                    }
-                )
-            else:
-                reporter.line(f"{ref!s:<{reporter.width}}  {status:<9} {counts:<36} would: {then}")
+
+class StoppedError(Exception):
+    """Ctrl-C: this run makes no further ECS call."""
+
+
+class _StopGate:
+    """A gateway that refuses every call once `stop` is set (the first Ctrl-C)."""
+
+    def __init__(self, gateway: EcsGateway, stop: threading.Event) -> None:
+        self._gateway, self._stop = gateway, stop
+
+    @property
+    def throttles(self) -> int:
+        return self._gateway.throttles
+
+    def _check(self) -> None:
+        if self._stop.is_set():
+            raise StoppedError()
+
+    def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
+        self._check()
+        return self._gateway.describe(cluster, names)
+
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+        self._check()
+        return self._gateway.scale_to_zero(cluster, service)
+
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
+        self._check()
+        return self._gateway.delete(cluster, service, force)
 
 
 def tear_down(
     requests: list[TeardownRequest],
-    gateway_for: Callable[[], EcsGateway],
+    gateway_for: Callable[[TeardownRequest], EcsGateway],
     options: Options,
     reporter: Reporter,
+    stop: threading.Event | None = None,
 ) -> list[TeardownResult]:
-    """Run every request at once (one thread each) until done or `options.timeout_s`."""
+    """Run every request at once (one thread each) until done, `options.timeout_s`, or `stop` (Ctrl-C)."""
     started = time.time()
     deadline = started + options.timeout_s
+    stop = stop or threading.Event()
 
-    def one(request: TeardownRequest) -> TeardownResult:
-        return run_teardown(
-            request,
-            gateway_for(),
-            started_at=started,
-            deadline=deadline,
-            clock=time.time,
-            sleep=time.sleep,
-            on_step=reporter.step,
-        )
+    def _pause(seconds: float) -> None:
+        stop.wait(seconds)  # a wait that a Ctrl-C ends at once
+
+    def one(request: TeardownRequest) -> TeardownResult | None:
+        try:
+            return run_teardown(
+                request,
+                _StopGate(gateway_for(request), stop),
+                started_at=started,
+                deadline=deadline,
+                clock=time.time,
+                sleep=_pause,
+                on_step=reporter.step,
+            )
+        except StoppedError:
+            return None
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(requests)))) as pool:
-        return list(pool.map(one, requests))
+        futures = [pool.submit(one, request) for request in requests]
+        results = [future.result() for future in futures]
+    return [result for result in results if result is not None]
 
 
-def summarize(results: list[TeardownResult], reporter: Reporter) -> int:
+def summarize(results: list[TeardownResult], reporter: Reporter, not_found: int = 0) -> int:
     services: list[ServiceResult] = [s for result in results for s in result.services]
     done = [s for s in services if s.outcome is Outcome.DONE]
     failed = [s for s in services if s.outcome is not Outcome.DONE]
@@ -219,8 +231,9 @@ def summarize(results: list[TeardownResult], reporter: Reporter) -> int:
         reporter.emit(
             {
                 "event": "summary",
-                "services": len(services),
+                "services": len(services) + not_found,
                 "done": len(done),
+                "not_found": not_found,
                 "failed": len(failed),
                 "forced_deletes": forced,
                 "failures": [
@@ -230,56 +243,30 @@ def summarize(results: list[TeardownResult], reporter: Reporter) -> int:
             }
         )
     else:
-        reporter.line(f"\n{len(done)} of {len(services)} service(s) gone ({forced} deleted with force)")
+        reporter.line(f"\n{len(done)} of {len(services) + not_found} service(s) gone ({forced} deleted with force)")
+        if not_found:
+            reporter.line(f"  {not_found} not found (see above): check the names, or pass --ignore-not-found")
         for s in failed:
-            reporter.line(f"  NOT DONE {s.service}: {s.phase.value}: {s.why}. {_advice(s)}")
+            reporter.line(f"  NOT DONE {s.service}: {s.phase.value}: {cli_words(s.why)}. {_advice(s)}")
     return EXIT_OK if not failed else EXIT_FAILED
 
 
 def _advice(result: ServiceResult) -> str:
     if result.outcome is Outcome.UNFINISHED:
         return "Run the same command again to resume (it re-reads ECS), or raise --timeout."
-    if "ForceDelete is never" in result.why:
+    if "ForceDelete is never" in result.why:  # the engine's words; cli_words shows them as the options
         return "Use --force auto (or always) to delete it with force, or raise --drain-timeout."
     if "AccessDenied" in result.why:
         return "Grant ecs:UpdateService / ecs:DeleteService on it to the identity you run as."
     return "Fix the cause above and run the same command again."
 
 
-def run(args: Any) -> int:
-    """The `services` and `stack` commands (args from cli.py's parser)."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    options = Options(drain_timeout_s=args.drain_timeout, force=ForceMode(args.force), timeout_s=args.timeout)
-    live = not args.json and sys.stdout.isatty()
-    reporter = Reporter(sys.stdout, as_json=args.json, live=live)
-    try:
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
-        if args.command == "stack":
-            cloudformation = session.client("cloudformation", endpoint_url=args.endpoint_url)
-            targets = stack_services(cloudformation, args.stack_name)
-            if not targets:
-                reporter.line(f"stack {args.stack_name!r} has no ECS services left: nothing to do")
-                return EXIT_OK
-        else:
-            targets = {args.cluster: list(args.service)}
-        requests = [r for cluster, names in targets.items() for r in requests_for(cluster, names, options)]
-        reporter.expect(requests)
-
-        def gateway_for() -> EcsGateway:
-            return EcsGateway(make_ecs_client(session, args.endpoint_url))
-
-        if args.dry_run:
-            plan(requests, gateway_for(), reporter)
-            return EXIT_OK
-        return summarize(tear_down(requests, gateway_for, options, reporter), reporter)
-    except UsageError as error:
-        print(f"ecs-teardown: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except EcsCallError as error:
-        print(f"ecs-teardown: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    except (BotoCoreError, ClientError) as error:  # no credentials, no region, unknown profile...
-        print(f"ecs-teardown: cannot reach AWS: {error}", file=sys.stderr)
-        return EXIT_USAGE
+def cli_words(text: str) -> str:
+    """The engine speaks CloudFormation's properties; the command line's user knows its options."""
+    for words, option in (
+        ("ForceDelete is", "--force"),
+        ("WaitForInactive is", "--no-wait:"),
+        ("DrainTimeoutSeconds", "--drain-timeout"),
+    ):
+        text = text.replace(words, option)
+    return text

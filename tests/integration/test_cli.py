@@ -55,7 +55,11 @@ def status(ecs: Any, cluster: str, name: str) -> str:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
+    """The command as a pipeline runs it: no terminal, so a destructive run says --yes (tested on its own below)."""
+    destructive = argv and argv[0] in ("services", "cluster", "stack") and "--dry-run" not in argv
+    code = cli.main(
+        [*argv, "--yes"] if destructive and "--no-yes" not in argv else [a for a in argv if a != "--no-yes"]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -80,8 +84,10 @@ def test_services_json_is_one_object_per_line(moto_url, capsys):
     records = [json.loads(line) for line in out.splitlines()]
     assert {r["event"] for r in records} == {"step", "summary"}
     assert records[-1] == {
+        "schema": 1,
         "event": "summary",
         "services": 1,
+        "not_found": 0,
         "done": 1,
         "failed": 0,
         "forced_deletes": 0,
@@ -107,17 +113,82 @@ def test_dry_run_prints_the_plan_and_changes_nothing(moto_url, capsys):
         "--endpoint-url",
         moto_url,
     )
-    assert code == 0
+    assert code == 1, "gone-already was never created: an error, as for a real run"
     assert "prod/web" in out and "would: scale to zero" in out
-    assert "prod/gone-already" in out and "nothing (already gone)" in out
+    assert "prod/gone-already: not found" in out and "nothing was changed" in out
     service = ecs.describe_services(cluster="prod", services=["web"])["services"][0]
     assert service["status"] == "ACTIVE" and service["desiredCount"] == 2
 
 
-def test_missing_services_and_clusters_count_as_gone(moto_url, capsys):
-    code, out, _ = run(capsys, "services", "--cluster", "nowhere", "--service", "web", "--endpoint-url", moto_url)
-    assert code == 0
-    assert "1 of 1 service(s) gone" in out
+def test_a_missing_cluster_or_service_is_an_error_naming_it(moto_url, capsys):
+    make_services(moto_url, "prod", "web")
+    code, out, _ = run(capsys, "services", "--cluster", "prdo", "--service", "web", "--endpoint-url", moto_url)
+    assert code == 1
+    assert "prdo/web: cluster 'prdo' not found" in out
+    code, out, _ = run(
+        capsys, "services", "--cluster", "prod", "--service", "web", "--service", "wbe", "--endpoint-url", moto_url
+    )
+    assert code == 1
+    assert "prod/wbe: not found: never existed, or deleted and purged" in out
+    assert "1 of 2 service(s) gone" in out, "the service that exists is torn down all the same"
+
+
+def test_ignore_not_found_accepts_missing_targets(moto_url, capsys):
+    code, out, _ = run(
+        capsys, "services", "--cluster", "nowhere", "--service", "web", "--ignore-not-found", "--endpoint-url", moto_url
+    )
+    assert code == 0, out
+    assert "(ignored: --ignore-not-found)" in out
+
+
+def test_re_running_after_a_success_exits_0(moto_url, capsys):
+    make_services(moto_url, "prod", "web")
+    argv = ("services", "--cluster", "prod", "--service", "web", "--endpoint-url", moto_url)
+    assert run(capsys, *argv)[0] == 0
+    code, out, _ = run(capsys, *argv)
+    assert code == 0, out  # INACTIVE: already deleted, no error
+
+
+def test_a_destructive_run_without_a_terminal_needs_yes(moto_url, capsys):
+    ecs = make_services(moto_url, "prod", "web")
+    code, _, err = run(
+        capsys, "services", "--cluster", "prod", "--service", "web", "--no-yes", "--endpoint-url", moto_url
+    )
+    assert code == 2 and "--yes is needed" in err
+    assert status(ecs, "prod", "web") == "ACTIVE"
+
+
+def test_cluster_tears_down_every_service_of_the_cluster(moto_url, capsys):
+    ecs = make_services(moto_url, "prod", "web", "api")
+    make_services(moto_url, "other", "keep")
+    code, out, _ = run(capsys, "cluster", "prod", "--endpoint-url", moto_url)
+    assert code == 0, out
+    assert status(ecs, "prod", "web") == status(ecs, "prod", "api") == "INACTIVE"
+    assert status(ecs, "other", "keep") == "ACTIVE"
+    code, _, err = run(capsys, "cluster", "nowhere", "--endpoint-url", moto_url)
+    assert code == 1 and "cluster 'nowhere' not found" in err
+
+
+def test_json_is_json_on_every_line_with_a_schema_version(moto_url, capsys):
+    make_services(moto_url, "prod", "web")
+    for argv in (
+        ("services", "--cluster", "prod", "--service", "web", "--service", "ghost", "--dry-run", "--json"),
+        ("services", "--cluster", "prod", "--service", "web", "--json"),
+        ("cluster", "empty", "--json"),
+    ):
+        if argv[0] == "cluster":
+            boto3.client("ecs", endpoint_url=moto_url).create_cluster(clusterName="empty")
+        _, out, _ = run(capsys, *argv, "--endpoint-url", moto_url)
+        records = [json.loads(line) for line in out.splitlines()]
+        assert records and all(record["schema"] == 1 for record in records), out
+        assert records[-1]["event"] in ("summary", "nothing"), records[-1]
+
+
+def test_version_is_the_package_s(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.build_parser().parse_args(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == "ecs-teardown 0.2.0"
 
 
 @pytest.mark.parametrize(
@@ -225,3 +296,61 @@ def test_stack_with_a_service_that_cannot_finish_exits_1(capsys):
         assert code == 1
         summary = json.loads(out.splitlines()[-1])
         assert summary["failed"] == 1 and summary["failures"][0]["service"] == "stuck"
+
+
+def test_a_service_arn_of_another_region_is_torn_down_there(moto_url, capsys):
+    west = boto3.client("ecs", endpoint_url=moto_url, region_name="eu-west-1")
+    west.create_cluster(clusterName="prod")
+    west.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
+    arn = west.create_service(cluster="prod", serviceName="web", taskDefinition="app", desiredCount=1)["service"][
+        "serviceArn"
+    ]
+    east = make_services(moto_url, "prod", "web")  # the same names in the session's region: left alone
+    code, out, _ = run(capsys, "services", "--service", arn, "--region", "us-east-1", "--endpoint-url", moto_url)
+    assert code == 0, out
+    assert west.describe_services(cluster="prod", services=["web"])["services"][0]["status"] == "INACTIVE"
+    assert status(east, "prod", "web") == "ACTIVE"
+
+
+def test_an_arn_of_another_account_is_refused_and_nothing_is_reported_gone(moto_url, capsys):
+    arn = "arn:aws:ecs:us-east-1:999999999999:service/prod/web"
+    code, out, err = run(capsys, "services", "--service", arn, "--endpoint-url", moto_url)
+    assert code == 2
+    assert "account 999999999999" in err and "gone" not in out
+
+
+@pytest.mark.parametrize("region", ["", None])
+def test_no_region_is_a_one_line_usage_error(moto_url, capsys, monkeypatch, region):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if region is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, region)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    code, _, err = run(capsys, "services", "--cluster", "prod", "--service", "web", "--endpoint-url", moto_url)
+    assert code == 2
+    assert err.strip() == "ecs-teardown: no AWS region: give --region, or set AWS_REGION"
+
+
+def test_no_credentials_is_the_same_usage_error_for_every_command(moto_url, capsys, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for argv in (["services", "--service", "web"], ["stack", "my-app"], ["cluster", "prod"]):
+        code, _, err = run(capsys, *argv)
+        assert (code, err.count("\n")) == (2, 1), err
+        assert "no AWS credentials" in err
+
+
+def test_no_wait_is_done_once_the_delete_is_accepted(capsys):
+    with EmbeddedAws() as aws:  # DRAINING lasts 30 s: waiting for INACTIVE would outlast this test's timeout
+        ecs = make_services(aws.url, "prod", "web")
+        aws.play("prod", "web", Timeline(task_stop_s=0.5, draining_s=30, tasks=1))
+        argv = ("services", "--cluster", "prod", "--service", "web", "--endpoint-url", aws.url, "--json")
+        code, out, _ = run(capsys, *argv, "--no-wait", "--timeout", "20")
+        assert status(ecs, "prod", "web") == "DRAINING"
+    assert code == 0, out
+    assert json.loads(out.splitlines()[-1])["done"] == 1
+    assert any(json.loads(line).get("phase") == "delete-accepted" for line in out.splitlines())

@@ -53,7 +53,7 @@ def test_sam_validate_lint_passes() -> None:
 def test_layer_holds_only_what_the_runtime_lacks(build_dir: Path) -> None:
     packages = {p.name for p in (build_dir / "DependenciesLayer" / "python").iterdir() if not p.name.endswith("-info")}
     assert {"crhelper", "aws_lambda_powertools"} <= packages
-    assert not packages & {"boto3", "botocore", "moto", "cryptography", "aws_xray_sdk"}, packages
+    assert not packages & {"boto3", "botocore", "moto", "cryptography", "aws_xray_sdk", "rich"}, packages
 
 
 def test_function_package_is_the_handler_only(build_dir: Path) -> None:
@@ -109,3 +109,17 @@ def test_built_function_answers_a_delete_on_python313(build_dir, moto_url, answe
     answer = answers.wait_for(1)[-1].body
     assert answer["Status"] == "SUCCESS", answer["Reason"]  # the cluster does not exist: nothing to tear down
     assert answer["RequestId"] == event["RequestId"]
+
+
+def test_the_serverless_application_repository_metadata_is_complete_and_current() -> None:
+    import tomllib
+
+    from cfn_template import load_template
+
+    metadata = load_template(ROOT / "template.yaml")["Metadata"]["AWS::ServerlessRepo::Application"]
+    required = {"Name", "Description", "Author", "SpdxLicenseId", "LicenseUrl", "ReadmeUrl", "SemanticVersion"}
+    assert required <= set(metadata) and metadata["SourceCodeUrl"].startswith("https://")
+    assert (ROOT / metadata["LicenseUrl"]).read_text().lstrip().startswith("Apache License")
+    assert (ROOT / metadata["ReadmeUrl"]).exists() and metadata["SpdxLicenseId"] == "Apache-2.0"
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert metadata["SemanticVersion"] == version, "one version for the application and the command"

@@ -111,16 +111,8 @@ def test_json_output_is_one_object_per_step():
     assert "\x1b[" not in out.getvalue()
 
 
-def test_live_output_redraws_one_row_per_service():
-    out = io.StringIO()
-    reporter = Reporter(out, as_json=False, live=True)
-    reporter.step(step("web", Phase.DRAINING_TASKS, 2))
-    reporter.step(step("api", Phase.DRAINING_TASKS, 1))
-    reporter.step(step("web", Phase.DRAINING_TASKS, 0))
-    text = out.getvalue()
-    assert "\x1b[1A" in text and "\x1b[2A" in text, "the cursor goes back over the table to redraw it"
-    last_table = text.rsplit("\x1b[2A", 1)[1]
-    assert last_table.count("\n") == 2 and "running 0" in last_table and "running 1" in last_table
+# The live table (rich) is tested in tests/unit/test_live_view_layout.py and, on a pseudo-terminal, in
+# tests/integration/test_live_view.py.
 
 
 def test_plain_output_is_one_line_per_step_without_escapes():

@@ -60,14 +60,18 @@ def client_config(retries_configured: tuple[bool, bool] = (False, False)) -> Any
 
 
 def make_ecs_client(
-    session: Any = None, endpoint_url: str | None = None, retries_configured: tuple[bool, bool] = (False, False)
+    session: Any = None,
+    endpoint_url: str | None = None,
+    retries_configured: tuple[bool, bool] = (False, False),
+    region: str | None = None,
 ) -> ECSClient:
     """An ECS client with `client_config()`. Without `endpoint_url` the endpoint is left to boto3, so
     AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL can point it at an emulator."""
     import boto3
 
     factory = session.client if session is not None else boto3.client
-    client: ECSClient = factory("ecs", config=client_config(retries_configured), endpoint_url=endpoint_url)
+    config = client_config(retries_configured)
+    client: ECSClient = factory("ecs", config=config, endpoint_url=endpoint_url, region_name=region)
     return client
 
 

@@ -30,7 +30,7 @@ _PARTITION = r"aws(?:-[a-z]+)*"
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
 _ACCOUNT = r"\d{12}"
 # Used with fullmatch(): `$` would let a trailing newline through, and re.ASCII keeps \d to 0-9.
-_CLUSTER_ARN_RE = re.compile(
+CLUSTER_ARN_RE = re.compile(
     rf"arn:(?P<partition>{_PARTITION}):ecs:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):cluster/(?P<name>{_NAME})",
     re.ASCII,
 )
@@ -185,7 +185,7 @@ def _cluster_name(value: Any, scope: ArnScope | None) -> str:
         raise PropertyError(f"Property Cluster: expected a cluster name or ARN, got {type(value).__name__}")
     if NAME_RE.fullmatch(value):
         return value
-    match = _CLUSTER_ARN_RE.fullmatch(value)
+    match = CLUSTER_ARN_RE.fullmatch(value)
     if not match:
         raise PropertyError(
             f"Property Cluster: {_show(value)} is neither a cluster name (1-255 letters, digits, '-' or '_') "

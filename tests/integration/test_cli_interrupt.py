@@ -1,0 +1,76 @@
+"""Ctrl-C, as a user presses it: a real SIGINT to the `ecs-teardown` process. The first stops every write at once,
+prints each service's state and how to resume, and exits 130; a second one exits at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import boto3
+import pytest
+
+from ecs_teardown_tools.emulator import EmbeddedAws, Timeline
+
+pytestmark = pytest.mark.integration
+
+
+def start(aws: EmbeddedAws, *names: str) -> subprocess.Popen[str]:
+    ecs: Any = boto3.client("ecs", endpoint_url=aws.url, region_name="us-east-1")
+    ecs.create_cluster(clusterName="prod")
+    ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
+    for name in names:
+        ecs.create_service(cluster="prod", serviceName=name, taskDefinition="app", desiredCount=2)
+        aws.play("prod", name, Timeline(task_stop_s=30, draining_s=1, tasks=2))  # a drain that takes a while
+    argv = ["services", "--cluster", "prod", *(a for name in names for a in ("--service", name))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"AWS_REGION": "us-east-1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ecs_teardown_tools.cli", *argv, "--yes", "--endpoint-url", aws.url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout_s: float = 20.0) -> list[str]:
+    """Read stdout until a line holds `text` (the run is under way)."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"no {text!r} in {seen}")
+
+
+def test_the_first_ctrl_c_stops_every_write_and_says_how_to_resume() -> None:
+    with EmbeddedAws() as aws:
+        process = start(aws, "web", "api")
+        wait_for_line(process, "draining-tasks")  # both scaled down; their deletes are still to come
+        writes_before = list(aws.timed.writes)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+        writes_after = list(aws.timed.writes)
+    assert process.returncode == 130, err
+    assert "stopping: no further writes" in err
+    assert writes_after == writes_before, "no write after the first Ctrl-C"
+    assert "prod/web: ACTIVE" in out and "prod/api: ACTIVE" in out, out
+    assert "run the same command again to resume" in out
+
+
+def test_a_second_ctrl_c_exits_at_once() -> None:
+    with EmbeddedAws() as aws:
+        process = start(aws, "web")
+        wait_for_line(process, "draining-tasks")
+        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert time.monotonic() - started < 5
