@@ -339,3 +339,23 @@ def test_a_message_to_stderr_prints_above_the_table_not_into_it() -> None:
     assert screen[0] == "ecs-teardown: stopping: no further writes", screen
     assert screen[1].startswith("ecs-teardown  elapsed") and screen[2].startswith("service"), screen
     assert [line.split()[:2] for line in screen[3:]] == [["web", "gone"], ["api", "draining-tasks"]], screen
+
+
+@pytest.mark.parametrize(("typed", "code"), [("no", 2), ("yes", 0)])
+def test_on_a_terminal_the_plan_is_shown_and_only_yes_goes_ahead(aws, typed: str, code: int) -> None:
+    make_services(aws, "demo", ["web"], drains(0.5))
+    terminal = start(aws, [], ["web"], (80, 24))
+    try:
+        terminal.wait_for(lambda screen: any("Only 'yes' goes ahead" in line for line in screen), timeout=30)
+        assert any("would: scale to zero" in line for line in terminal.display()), "the plan comes first"
+        os.write(terminal.master, f"{typed}\r".encode())
+        assert terminal.finish(timeout=60) == code
+        ecs: Any = boto3.client(
+            "ecs", endpoint_url=aws.url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+        )
+        status = ecs.describe_services(cluster="demo", services=["web"])["services"][0]["status"]
+    finally:
+        terminal.close()
+    assert status == ("ACTIVE" if typed == "no" else "INACTIVE")
+    if typed == "no":
+        assert any("not confirmed; nothing was changed" in line for line in terminal.scrollback())
