@@ -56,6 +56,7 @@ from ecs_teardown.cfn.protocol import CustomResource
 from ecs_teardown.core.polling import PollPolicy
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from support.moto_cloudformation import CustomResourceBridge, Invocation, TlsMotoServer
+from support.moto_stacks import stack_in_moto_shows
 
 # DescribeStacks goes to moto's server through boto3, not to conftest's in-process stand-in.
 pytestmark = pytest.mark.real_stacks
@@ -188,10 +189,7 @@ class World:
 
     def set_stack_status(self, status: str) -> None:
         """What DescribeStacks shows during a request CloudFormation would send (moto never sends it)."""
-        from moto.cloudformation.models import cloudformation_backends
-        from moto.core import DEFAULT_ACCOUNT_ID
-
-        cloudformation_backends[DEFAULT_ACCOUNT_ID][REGION].get_stack(self.stack_id).status = status
+        stack_in_moto_shows(self.stack_id, status, REGION)
 
     def forget_stack(self) -> None:
         """Drop moto's record of the consumer stack, so that DescribeStacks on its id fails."""

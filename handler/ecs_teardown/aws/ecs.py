@@ -14,6 +14,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ..core.model import MISSING, REPLICA, UNREADABLE, ServiceSnapshot
 from ..core.ports import CallOutcome, CallResult, EcsCallError
+from .bounded import bounded_config, worst_case_s
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -40,23 +41,13 @@ _RETRY_LATER_MESSAGES = ("deployments are active", "scaled above 0")
 
 
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 3, 6, 3
-# The longest one call can take, retries included: botocore's standard mode waits at most 1 s, then 2 s, between
-# attempts (random x 2^n). The invocation starts a call only if this much time is left (core/window.py).
-CALL_WORST_S = ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + sum(2**n for n in range(ATTEMPTS - 1))
+# The invocation starts a call only if this much time is left (core/window.py).
+CALL_WORST_S = worst_case_s(CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS)
 
 
 def client_config(retries_configured: tuple[bool, bool] = (False, False)) -> Any:
-    """Bounded timeouts and botocore's standard retries; `retries_configured` says whether AWS_RETRY_MODE and
-    AWS_MAX_ATTEMPTS are set (config.Config reads them), which then win."""
-    from botocore.config import Config
-
-    mode_set, attempts_set = retries_configured
-    retries: dict[str, Any] = {}
-    if not mode_set:
-        retries["mode"] = "standard"
-    if not attempts_set:
-        retries["total_max_attempts"] = ATTEMPTS
-    return Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, retries=retries or None)  # type: ignore[arg-type]
+    """The ECS and CloudFormation clients' bounded timeouts and attempts."""
+    return bounded_config(CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS, retries_configured)
 
 
 def make_ecs_client(

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .bounded import bounded_config, worst_case_s
+
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 2, 3, 2
 # An asynchronous Invoke answers 202 as soon as Lambda has queued the event; this bounds a slow or silent endpoint.
-HANDOVER_WORST_S = ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + 1
+HANDOVER_WORST_S = worst_case_s(CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS)
 
 
 class SelfInvoke:
@@ -25,9 +27,7 @@ class SelfInvoke:
     def __call__(self, event: dict[str, Any]) -> None:
         if self._client is None:
             import boto3  # only a hand-over pays for a Lambda client
-            from botocore.config import Config
 
-            retries: Any = {"mode": "standard", "total_max_attempts": ATTEMPTS}
-            config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, retries=retries)
+            config = bounded_config(CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS)
             self._client = boto3.client("lambda", config=config)
         self._client.invoke(FunctionName=self.function_arn, InvocationType="Event", Payload=json.dumps(event).encode())

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.ports import LedgerError
+from .bounded import bounded_config
 from .ecs import error_code, error_message
 
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 2, 3, 2
@@ -25,10 +26,8 @@ class DynamoDbLedger:
     def _dynamodb(self) -> Any:
         if self._client is None:
             import boto3  # built on first use: a request that answers nothing pays nothing
-            from botocore.config import Config
 
-            retries: Any = {"mode": "standard", "total_max_attempts": ATTEMPTS}
-            config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, retries=retries)
+            config = bounded_config(CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS)
             self._client = boto3.client("dynamodb", config=config)
         return self._client
 
