@@ -73,7 +73,8 @@ class World:
         return env
 
     def invoke(self, event: dict[str, Any], scale: dict[str, float] | None = None) -> Invocation:
-        config = json.dumps({"event": event, "timeout_s": TIMEOUT_S, "scale": {**SCALE, **(scale or {})}})
+        deadline_at = time.time() + TIMEOUT_S
+        config = json.dumps({"event": event, "deadline_at": deadline_at, "scale": {**SCALE, **(scale or {})}})
         started = time.monotonic()
         process = subprocess.Popen(
             [sys.executable, str(DRIVER), config], env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -199,4 +200,25 @@ def test_a_hand_over_queued_after_its_invoke_timed_out_does_nothing(world: World
         late = world.invoke(queued)
     assert late.returned, late.output
     assert [b["Status"] for b in world.answers_received()] == ["FAILED"]
+    assert world.ecs.writes() == []
+
+
+def test_a_timer_answer_still_in_flight_is_finished_before_the_handler_returns(world: World) -> None:
+    """The timer answers 1 s before the deadline through a slow endpoint (0.6 s); the stuck ECS call gives up 0.7 s
+    before the deadline, and the handler returns while that answer is still on its way. Lambda would freeze the
+    process then; here it ends with os._exit: the answer arrives only because the handler waits for it."""
+    world.answers.script = [0.6]
+    stuck = {
+        "ecs_read_s": 1.0,
+        "ecs_read_ends_before_deadline_s": 0.7,
+        "ecs_attempts": 1,
+        "planned_call_worst_s": 0.2,
+        "answer_timeout_s": 1.5,
+    }
+    with world.ecs, world.lambda_api:
+        world.ecs.silent = True
+        run = world.invoke(world.event, stuck)
+    assert run.returned, "the handler returned before Lambda's deadline"
+    bodies = world.answers_received()
+    assert [b["Status"] for b in bodies] == ["FAILED"] and "timed out" in bodies[0]["Reason"], bodies
     assert world.ecs.writes() == []

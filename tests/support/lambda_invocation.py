@@ -4,7 +4,7 @@ then: a thread still sending an answer is cut off), and the parent kills it at t
 
     python lambda_invocation.py CONFIG_JSON
 
-CONFIG: {"event": ..., "timeout_s": 8, "scale": {...}}. The invocation's planned worst cases (ECS and Lambda client
+CONFIG: {"event": ..., "deadline_at": EPOCH_S, "scale": {...}}. The invocation's planned worst cases (ECS and Lambda client
 timeouts and attempts, the answer's attempts, the reserve and the timer's margin) are scaled down by `scale` so a
 scenario of seconds has the shape of one of minutes. Endpoints come from the environment (AWS_ENDPOINT_URL_*).
 """
@@ -27,7 +27,8 @@ def scaled(scale: dict[str, float]) -> None:
     from ecs_teardown.cfn import answer, delete, protocol
     from ecs_teardown.core import budget
 
-    ecs.CONNECT_TIMEOUT_S, ecs.READ_TIMEOUT_S, ecs.ATTEMPTS = scale["ecs_connect_s"], scale["ecs_read_s"], 2
+    ecs.CONNECT_TIMEOUT_S, ecs.READ_TIMEOUT_S = scale["ecs_connect_s"], scale["ecs_read_s"]
+    ecs.ATTEMPTS = int(scale.get("ecs_attempts", 2))
     lambda_invoke.CONNECT_TIMEOUT_S, lambda_invoke.READ_TIMEOUT_S = scale["invoke_connect_s"], scale["invoke_read_s"]
     # A planned worst case below the real one plays an endpoint that hangs longer than its client allows.
     call_worst = scale.get("planned_call_worst_s", 2 * (scale["ecs_connect_s"] + scale["ecs_read_s"]) + 1)
@@ -44,6 +45,12 @@ def scaled(scale: dict[str, float]) -> None:
 def main() -> None:
     config = json.loads(sys.argv[1])
     scaled(config["scale"])
+    # Lambda's deadline is fixed when the invocation starts, whatever this process spent importing.
+    timeout_s = float(config["deadline_at"]) - time.time()
+    if "ecs_read_ends_before_deadline_s" in config["scale"]:  # an ECS call that gives up at a chosen moment
+        from ecs_teardown.aws import ecs
+
+        ecs.READ_TIMEOUT_S = timeout_s - config["scale"]["ecs_read_ends_before_deadline_s"]
     from ecs_teardown.cfn.edges import Edges
     from ecs_teardown.cfn.protocol import CustomResource
     from ecs_teardown.core.polling import PollPolicy
@@ -51,7 +58,7 @@ def main() -> None:
 
     quick = PollPolicy(fast_s=0.2, settle_s=0.3, imminent_cap_s=0.3, slow_cap_s=0.5, growth=2.0)
     function = CustomResource(Edges(poll_policy=quick))
-    context = LocalContext(timeout_s=float(config["timeout_s"]), function_name="ecs-teardown-teardown")
+    context = LocalContext(timeout_s=timeout_s, function_name="ecs-teardown-teardown")
     function.handle(config["event"], context)
     print(json.dumps({"returned_after_s": round(time.time() - context.started_at, 3)}), flush=True)
     os._exit(0)  # the environment freezes when the handler returns: no thread outlives it
