@@ -10,6 +10,7 @@ ALLOWED_CLUSTERS_ENV = "ECS_TEARDOWN_ALLOWED_CLUSTERS"
 ALLOW_LOCAL_ENV = "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL"
 TRACER_ENV = "ECS_TEARDOWN_TRACER"
 LEDGER_TABLE_ENV = "ECS_TEARDOWN_LEDGER_TABLE"
+FAST_DRAIN_ENV = "ECS_TEARDOWN_FAST_DRAIN_ALLOWED"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Config:
     ledger_table: str = ""
     # Whether AWS_RETRY_MODE / AWS_MAX_ATTEMPTS are set: then they win over the clients' own retry settings.
     retries_configured: tuple[bool, bool] = (False, False)
+    # Whether the role may lower target groups' deregistration delay (the template's AllowFastDrain); unset: yes.
+    fast_drain_allowed: bool = True
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -38,6 +41,7 @@ class Config:
             metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "EcsTeardown"),
             ledger_table=env.get(LEDGER_TABLE_ENV, "").strip(),
             retries_configured=("AWS_RETRY_MODE" in env, "AWS_MAX_ATTEMPTS" in env),
+            fast_drain_allowed=_true(env.get(FAST_DRAIN_ENV, "true")),
         )
 
 

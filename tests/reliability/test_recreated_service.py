@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ecs_teardown.cfn.answer import signed_at
+from ecs_teardown.core.drain import Preparation
 from ecs_teardown.core.machine import Kind, Phase, Progress, Settings, decide
 from ecs_teardown.core.model import ForceMode, ServiceSnapshot
 from support.fake_ecs import FakeClock, FakeEcs, FakeService
@@ -123,7 +124,7 @@ SETTINGS = Settings(drain_timeout_s=300, force=ForceMode.AUTO, wait_for_inactive
     ],
 )
 def test_decide_leaves_services_newer_than_the_request(snapshot, kind, phase):
-    action = decide(snapshot, Progress(), 0.0, SETTINGS)
+    action = decide(snapshot, Progress(preparation=Preparation()), 0.0, SETTINGS)
     assert (action.kind, action.phase) == (kind, phase)
 
 

@@ -32,6 +32,8 @@ def resource_matches(pattern: str, arn: str) -> bool:
     """Segment by segment, as IAM compares ARNs: a wildcard stays within its segment, except in the resource part."""
     if pattern == "*":
         return True
+    if arn == "*":  # a request for an action without resource types: only "*" covers it
+        return False
     parts, wanted = arn_parts(pattern), arn_parts(arn)
     if len(parts) != 6 or len(wanted) != 6:
         return False
@@ -43,16 +45,74 @@ def action_matches(pattern: str, action: str) -> bool:
     return glob_matches(pattern, action, case_sensitive=False)
 
 
-def allows(statements: Sequence[Mapping[str, Any]], action: str, resource: str) -> bool:
-    """Whether these identity-policy statements allow `action` on `resource` (an explicit Deny wins). Only what our
-    policies use is modelled; a statement using anything else (NotAction, NotResource, Condition) stops the test."""
+# reference_policies_elements_condition_operators.html: the operators this model evaluates. "StringEquals: exact
+# matching, case sensitive"; "StringLike: case-sensitive matching. The values can include multi-character match
+# wildcards (*) and single-character match wildcards (?)"; ArnEquals and ArnLike: "Case-sensitive matching of the ARN.
+# Each of the six colon-delimited components of the ARN is checked separately and each can include multi-character
+# match wildcards (*) or single-character match wildcards (?)" (the two are the same test).
+EVALUATED_OPERATORS: dict[str, Any] = {
+    "StringEquals": lambda pattern, value: pattern == value,
+    "StringLike": lambda pattern, value: glob_matches(pattern, value, case_sensitive=True),
+    "ArnEquals": resource_matches,
+    "ArnLike": resource_matches,
+}
+# Every operator IAM takes (same page), each also with IfExists; ForAnyValue:/ForAllValues: prefix a set operator.
+CONDITION_OPERATORS = {
+    *(f"{kind}{op}" for kind in ("String", "Numeric", "Date") for op in ("Equals", "NotEquals")),
+    *(f"{kind}{op}" for kind in ("Numeric", "Date") for op in ("LessThan", "LessThanEquals", "GreaterThan")),
+    *(f"{kind}GreaterThanEquals" for kind in ("Numeric", "Date")),
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+}
+
+
+def operator_known(operator: str) -> bool:
+    base = operator.removeprefix("ForAnyValue:").removeprefix("ForAllValues:")
+    return base.removesuffix("IfExists") in CONDITION_OPERATORS or base == "Null"
+
+
+def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]) -> bool:
+    """A Condition block for one request: every operator, every key of it holds, each key when the request's value
+    matches any of the key's values ("If you specify multiple values for a single condition key, AWS evaluates
+    them using a logical OR"; several keys and operators, a logical AND). A key the request does not carry never
+    matches (reference_policies_condition-logic-multiple-context-keys-or-values.html). Only single-valued keys and
+    the operators in EVALUATED_OPERATORS are modelled; anything else stops the test."""
+    present = {key.lower(): value for key, value in context.items()}
+    for operator, keys in condition.items():
+        assert operator in EVALUATED_OPERATORS, f"model the condition operator {operator} before relying on it"
+        for key, patterns in keys.items():
+            value = present.get(key.lower())
+            if value is None or not any(EVALUATED_OPERATORS[operator](p, value) for p in _as_list(patterns)):
+                return False
+    return True
+
+
+def allows(
+    statements: Sequence[Mapping[str, Any]], action: str, resource: str, context: Mapping[str, str] | None = None
+) -> bool:
+    """Whether these identity-policy statements allow `action` on `resource` (an explicit Deny wins), for a request
+    whose condition keys have the values in `context`. An action that takes no resource type is authorized against
+    "*". Only what our policies use is modelled; a statement using anything else (NotAction, NotResource, another
+    condition operator) stops the test."""
     allowed = False
     for statement in statements:
-        unsupported = {"NotAction", "NotResource", "NotPrincipal", "Principal", "Condition"} & statement.keys()
+        unsupported = {"NotAction", "NotResource", "NotPrincipal", "Principal"} & statement.keys()
         assert not unsupported, f"model {unsupported} before relying on it: {statement}"
         if not any(action_matches(p, action) for p in _as_list(statement["Action"])):
             continue
         if not any(resource_matches(p, resource) for p in _as_list(statement["Resource"])):
+            continue
+        if "Condition" in statement and not condition_holds(statement["Condition"], context or {}):
             continue
         if statement["Effect"] == "Deny":
             return False
@@ -93,6 +153,10 @@ DEPENDENT_ACTIONS_NOT_NEEDED = {
     ("cloudformation:DescribeStacks", "cloudformation:ListStacks"): (
         "only for describing all stacks (the SAR: 'and to all stacks when used in combination with the ListStacks "
         "action'); the handler names the stack"
+    ),
+    ("application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"): (
+        "only to tag the target on register (its Tags parameter, with the condition keys aws:RequestTag and "
+        "aws:TagKeys); the handler updates SuspendedState of an existing target and sends no Tags"
     ),
 }
 
@@ -157,12 +221,16 @@ def reference_errors(
     statements: Sequence[Mapping[str, Any]], *, partition: str, region: str, account: str
 ) -> list[str]:
     """Every action, resource and condition key of `statements` that the Service Authorization Reference does not
-    define for the action, every resource not scoped to this partition, region and account, and every dependent
-    action not granted."""
+    define for the action, every resource not scoped to this partition, region and account, every "*" where the
+    action takes a resource type, every required resource type no statement grants the action on, every unknown
+    condition operator, and every dependent action not granted."""
     errors = []
     granted = {a for s in statements for a in _as_list(s["Action"])}
     for statement in statements:
         keys = [key for operator in (statement.get("Condition") or {}).values() for key in operator]
+        for operator in statement.get("Condition") or {}:
+            if not operator_known(operator):
+                errors.append(f"{statement.get('Sid')}: no condition operator {operator}")
         for action in _as_list(statement["Action"]):
             found = _privilege(action)
             if found is None:
@@ -171,6 +239,10 @@ def reference_errors(
             service, data, privilege = found
             takes = {SAME_RESOURCE_TYPE.get((service, t), t) for t in privilege["resource_types"] if t}
             for resource in _as_list(statement["Resource"]):
+                if resource == "*":
+                    if takes:  # IAM takes it, but it covers every resource of the types the action takes
+                        errors.append(f'{action}: "*" where the action takes {sorted(takes)}')
+                    continue
                 parts = arn_parts(resource)
                 if len(parts) != 6 or parts[2] != service:
                     errors.append(f"{action}: {resource} is not an ARN of {service}")
@@ -190,4 +262,35 @@ def reference_errors(
                 for dependent in entry["dependent_actions"]:
                     if dependent not in granted and (action, dependent) not in DEPENDENT_ACTIONS_NOT_NEEDED:
                         errors.append(f"{action}: depends on {dependent}, which is not granted")
+    return errors + _required_resource_types_missing(statements)
+
+
+def required_resource_types(action: str) -> set[str]:
+    """The resource types the SAR marks required (*) for `action`: "If the action has one or more required
+    resources, the caller must have permission to use the action with those resources" (each of them)."""
+    found = _privilege(action)
+    assert found is not None, action
+    service, _, privilege = found
+    return {
+        SAME_RESOURCE_TYPE.get((service, t), t)
+        for t, entry in privilege["resource_types"].items()
+        if t and entry["required"]
+    }
+
+
+def _required_resource_types_missing(statements: Sequence[Mapping[str, Any]]) -> list[str]:
+    errors = []
+    resources_of: dict[str, list[str]] = {}
+    for statement in statements:
+        if statement["Effect"] == "Allow":
+            for action in _as_list(statement["Action"]):
+                resources_of.setdefault(action, []).extend(_as_list(statement["Resource"]))
+    for action, resources in resources_of.items():
+        found = _privilege(action)
+        if found is None or "*" in resources:  # "*" covers every type (and is refused where types are taken)
+            continue
+        service, data, _ = found
+        covered = {t for r in resources for t in resource_types_of(service, data, r)}
+        for missing in sorted(required_resource_types(action) - covered):
+            errors.append(f"{action}: requires the resource type {missing} too, and no statement grants it on one")
     return errors

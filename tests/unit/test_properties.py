@@ -9,7 +9,6 @@ import pytest
 from ecs_teardown.cfn.properties import ArnScope, PropertyError, parse_properties
 from ecs_teardown.core.model import (
     DEFAULT_CLUSTER,
-    DEFAULT_DRAIN_TIMEOUT_S,
     MAX_SERVICE_TIMEOUT_S,
     ForceMode,
     ServiceRef,
@@ -49,13 +48,14 @@ def test_defaults_for_a_single_service_name() -> None:
     assert request == TeardownRequest(
         cluster=DEFAULT_CLUSTER,
         services=refs(DEFAULT_CLUSTER, "web"),
-        drain_timeout_s=DEFAULT_DRAIN_TIMEOUT_S,
+        drain_timeout_s=None,  # `auto`: from the service's target groups and stop timeout
         force=ForceMode.AUTO,
         wait_for_inactive=True,
         service_timeout_s=MAX_SERVICE_TIMEOUT_S,
+        deregistration_delay_s=None,  # the target groups' delay is left alone
     )
     assert request.cluster == "default"
-    assert request.drain_timeout_s == 300
+    assert request.drain_timeout_s is None
     assert request.service_timeout_s == 3600
 
 
@@ -97,7 +97,12 @@ def test_request_is_frozen() -> None:
         ("ForceDelete", "NEVER", "force", ForceMode.NEVER),
         ("ForceDelete", " never ", "force", ForceMode.NEVER),
         # None means "not given"
-        ("DrainTimeoutSeconds", None, "drain_timeout_s", DEFAULT_DRAIN_TIMEOUT_S),
+        ("DrainTimeoutSeconds", None, "drain_timeout_s", None),
+        ("DrainTimeoutSeconds", "auto", "drain_timeout_s", None),
+        ("DrainTimeoutSeconds", " AUTO ", "drain_timeout_s", None),
+        ("DeregistrationDelaySeconds", None, "deregistration_delay_s", None),
+        ("DeregistrationDelaySeconds", "0", "deregistration_delay_s", 0),
+        ("DeregistrationDelaySeconds", "3600", "deregistration_delay_s", 3600),
         ("ServiceTimeout", None, "service_timeout_s", MAX_SERVICE_TIMEOUT_S),
         ("WaitForInactive", None, "wait_for_inactive", True),
         ("ForceDelete", None, "force", ForceMode.AUTO),

@@ -6,38 +6,28 @@ anything else -> EcsCallError, whose message names the cluster, the service and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from ..core.model import MISSING, REPLICA, UNREADABLE, ServiceSnapshot
+from ..core.drain import Preparation
+from ..core.model import ECS_CONTROLLER, MISSING, REPLICA, UNREADABLE, ServiceSnapshot
 from ..core.ports import CallOutcome, CallResult, EcsCallError
 from .bounded import bounded_config, worst_case_s
+from .errors import DESCRIBE_BATCH, THROTTLE_CODES, error_code, error_message, is_transient
+from .surroundings import Surroundings, sibling_clients
+
+__all__ = ["CALL_WORST_S", "DESCRIBE_BATCH", "EcsGateway", "error_code", "error_message", "is_transient"]
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
-DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services per call
 
 _GONE_CODES = {"ServiceNotFoundException", "ClusterNotFoundException"}
-_TRANSIENT_CODES = {
-    "ThrottlingException",
-    "Throttling",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-    "ServerException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "InternalFailure",
-    "InternalError",
-    "RequestTimeout",
-    "RequestTimeoutException",
-}
-THROTTLE_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException"}
 # Refusals that pass once ECS has caught up with our own previous call.
-_RETRY_LATER_MESSAGES = ("deployments are active", "scaled above 0")
+_RETRY_LATER_MESSAGES = ("scaled above 0",)
+DEPLOYMENTS_ACTIVE_WORDS = "deployments are active"  # "The service cannot be stopped while deployments are active."
 
 
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 3, 6, 3
@@ -66,29 +56,6 @@ def make_ecs_client(
     return client
 
 
-def error_code(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", ""))
-    return type(error).__name__
-
-
-def error_message(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Message", "")) or str(error)
-    return str(error)
-
-
-def is_transient(error: Exception) -> bool:
-    # A dropped connection or a read timeout is an HTTPClientError (ConnectionClosedError, ReadTimeoutError), not a
-    # botocore ConnectionError: both are what botocore's own retries treat as transient, and so are they here.
-    if isinstance(error, (BotoConnectionError, HTTPClientError)):
-        return True
-    if isinstance(error, ClientError):
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        return error_code(error) in _TRANSIENT_CODES or status >= 500 or status == 429
-    return False
-
-
 def _snapshot(cluster: str, name: str, service: dict[str, Any]) -> ServiceSnapshot:
     """A service as DescribeServices showed it; a field the teardown decides on that is missing, null or of the
     wrong type makes the reading UNREADABLE (a count never defaults to zero: that would delete a running service)."""
@@ -112,7 +79,26 @@ def _snapshot(cluster: str, name: str, service: dict[str, Any]) -> ServiceSnapsh
         pending=int(counts["pendingCount"]),
         arn=str(service.get("serviceArn", "")),
         created_at=_epoch(service.get("createdAt")),
+        **_surroundings(service),
     )
+
+
+def _surroundings(service: dict[str, Any]) -> dict[str, Any]:
+    """What else DescribeServices says that the teardown acts on (ECS API reference, Service)."""
+    controller = (service.get("deploymentController") or {}).get("type") or ECS_CONTROLLER
+    groups = [lb.get("targetGroupArn") for lb in service.get("loadBalancers") or [] if isinstance(lb, dict)]
+    rolling = any(
+        isinstance(d, dict) and d.get("rolloutState") == "IN_PROGRESS" for d in service.get("deployments") or []
+    )
+    task_sets = [t for t in service.get("taskSets") or [] if isinstance(t, dict) and t.get("status") != "DRAINING"]
+    return {
+        "controller": str(controller),
+        "express": service.get("resourceManagementType") == "ECS",
+        "target_groups": tuple(dict.fromkeys(str(arn) for arn in groups if arn)),
+        "task_definition": str(service.get("taskDefinition") or ""),
+        "rollout": str(service.get("currentServiceDeployment") or "") if rolling else "",
+        "codedeploy": tuple(str(t["externalId"]) for t in task_sets if t.get("externalId")),
+    }
 
 
 def _epoch(value: Any) -> float | None:
@@ -129,11 +115,24 @@ def _name_of(name_or_arn: str) -> str:
 class EcsGateway:
     """The three ECS operations a teardown needs, with errors already translated. Counts what it saw."""
 
-    def __init__(self, client: ECSClient | None = None, retries_configured: tuple[bool, bool] = (False, False)) -> None:
+    def __init__(
+        self,
+        client: ECSClient | None = None,
+        retries_configured: tuple[bool, bool] = (False, False),
+        clients: Callable[[str], Any] | None = None,
+    ) -> None:
+        """`clients` builds the Application Auto Scaling and ELBv2 clients when first needed; by default, boto3's
+        in the ECS client's region and at its endpoint (sibling_clients)."""
         self._client = client if client is not None else make_ecs_client(retries_configured=retries_configured)
         self.calls: dict[str, int] = {}
         self.throttles = 0
         self._count_retried_throttles()
+        self._around = Surroundings(
+            self._client, clients or sibling_clients(self._client, retries_configured), self._count
+        )
+
+    def _count(self, operation: str) -> None:
+        self.calls[operation] = self.calls.get(operation, 0) + 1
 
     def _count_retried_throttles(self) -> None:
         # botocore retries throttles silently; this hook sees each throttled attempt, so metrics tell the truth.
@@ -148,7 +147,7 @@ class EcsGateway:
             events.register("needs-retry.ecs", on_needs_retry)
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        self.calls[operation] = self.calls.get(operation, 0) + 1
+        self._count(operation)
         result: dict[str, Any] = getattr(self._client, operation)(**kwargs)
         return result
 
@@ -190,9 +189,25 @@ class EcsGateway:
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
         return self._act("DeleteService", cluster, service, "delete_service", force=force)
 
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        """StopServiceDeployment with ROLLBACK, the stop type ECS documents (API reference, StopServiceDeployment)."""
+        if not deployment_arn:
+            return CallResult(CallOutcome.NEEDS_FORCE, "no service deployment in progress to stop")
+        kwargs = {"serviceDeploymentArn": deployment_arn, "stopType": "ROLLBACK"}
+        return self._act("StopServiceDeployment", cluster, service, "stop_service_deployment", **kwargs)
+
+    def prepare(self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None) -> Preparation:
+        return self._around.prepare(cluster, service, snapshot, lower_delay_to)
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        return self._around.restore(cluster, service, preparation)
+
     def _act(self, phase: str, cluster: str, service: str, operation: str, **kwargs: Any) -> CallResult:
         try:
-            self._call(operation, cluster=cluster, service=service, **kwargs)
+            if operation == "stop_service_deployment":  # it names its deployment, not the cluster and service
+                self._call(operation, **kwargs)
+            else:
+                self._call(operation, cluster=cluster, service=service, **kwargs)
         except (ClientError, BotoCoreError) as error:
             code, message = error_code(error), error_message(error)
             if code in _GONE_CODES:
@@ -203,6 +218,8 @@ class EcsGateway:
                 self._note_transient(error)
                 return CallResult(CallOutcome.RETRY_LATER, f"{code}: {message}", throttled=code in THROTTLE_CODES)
             if code == "InvalidParameterException":
+                if DEPLOYMENTS_ACTIVE_WORDS in message:
+                    return CallResult(CallOutcome.DEPLOYMENTS_ACTIVE, message)
                 if any(words in message for words in _RETRY_LATER_MESSAGES):
                     return CallResult(CallOutcome.RETRY_LATER, message)
                 if not kwargs.get("force"):

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.ports import LedgerError
 from .bounded import bounded_config
-from .ecs import error_code, error_message
+from .errors import error_code, error_message
 
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 2, 3, 2
 

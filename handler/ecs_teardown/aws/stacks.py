@@ -10,7 +10,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.ports import StackReadError, StackRecord
-from .ecs import client_config, error_code, error_message, is_transient
+from .ecs import client_config
+from .errors import error_code, error_message, is_transient
 
 
 class CloudFormationStacks:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..aws.ecs import CALL_WORST_S
-from ..aws.lambda_invoke import HANDOVER_WORST_S, SelfInvoke
+from ..aws.lambda_invoke import HANDOVER_WORST_S
 from ..core.budget import HANDOVER_KEY, MAX_INVOCATIONS, Budget, HandOver
-from ..core.engine import Step, TeardownResult, run_teardown, summarize
+from ..core.engine import Step, TeardownResult, restore_kept, run_teardown, summarize
 from ..core.guard import STACK_GOING_AWAY, STACK_REMOVING_IT, StackGuard, StackStaysError, StackUnreadableError
 from ..core.machine import Outcome
 from ..core.model import TeardownRequest
@@ -19,6 +19,7 @@ from ..core.window import AnsweredError, InvocationWindow
 from . import identity
 from .answer import ANSWER_WORST_S, PRESIGNED_LIFETIME_S, TIMER_MARGIN_S, signed_at
 from .edges import Edges
+from .handover import hand_over
 from .properties import ArnScope
 from .requests import TeardownError, remaining_s, request_of, scope_of
 
@@ -107,7 +108,21 @@ def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate |
             f"cannot tell whether stack {str(event.get('StackId', ''))[:300]!r} is being deleted, so {touched}: {error}"
         ) from error
     report = DeleteReport(handed_over=False, result=result, throttles=gateway.throttles - throttles_before)
-    return _conclude(event, context, edges, report, carried, budget, gate, gateway.unread_note())
+    try:
+        return _conclude(event, context, edges, report, carried, budget, gate, gateway.unread_note())
+    except TeardownError as failed:
+        due = carried.started_at + request.service_timeout_s  # CloudFormation's own deadline for the answer
+        raise TeardownError(str(failed) + _restored(result, gateway, edges, due), result) from failed
+
+
+def _restored(result: TeardownResult, gateway: Gateway, edges: Edges, due: float) -> str:
+    """A FAILED answer keeps the services it names: put back what was changed around them first, while the answer
+    still has time (a call's worst case, then the answer's own, before CloudFormation's deadline)."""
+    restore_by = due - ANSWER_WORST_S
+    problems = restore_kept(result, gateway, lambda: edges.clock() + CALL_WORST_S <= restore_by)
+    for problem in problems:
+        log.warning("not restored", extra={"detail": problem})
+    return f". Not restored: {'; '.join(problems)}" if problems else ""
 
 
 def _settled(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate) -> bool:
@@ -225,6 +240,7 @@ def _run(request: TeardownRequest, gateway: Gateway, edges: Edges, carried: Hand
         sleep=edges.sleep,
         on_step=on_step,
         drain_started=carried.drain_started,
+        preparations=carried.preparations,
         policy=edges.poll_policy,
     )
 
@@ -256,7 +272,8 @@ def _conclude(
             log.warning("already answered (the invocation's timer came first): no hand-over")
             return report
         try:
-            hand_over(event, context, edges, HandOver(carried.started_at, next_invocation, result.drain_started))
+            follow_up = HandOver(carried.started_at, next_invocation, result.drain_started, result.preparations)
+            hand_over(event, context, edges, follow_up)
         except TeardownError:
             gate.hand_over_done(False)  # this invocation answers FAILED after all
             raise
@@ -269,19 +286,6 @@ def _conclude(
             result,
         )
     raise TeardownError(summarize(result, budget_ran_out=True) + unread_note, result)
-
-
-def hand_over(event: dict[str, Any], context: Any, edges: Edges, carried: HandOver) -> None:
-    """Continue in a fresh invocation, carrying only what ECS cannot tell it: when the teardown and each
-    service's drain started."""
-    follow_up = dict(event)
-    follow_up[HANDOVER_KEY] = carried.to_event()
-    try:
-        send = edges.hand_over or SelfInvoke(getattr(context, "invoked_function_arn", ""))
-        send(follow_up)
-    except Exception as error:  # any failure to hand over must still end in an answer
-        raise TeardownError(f"the teardown needed a fresh invocation and could not start one: {error}") from error
-    log.info("handed over to a fresh invocation", extra={"invocation": carried.invocation + 1})
 
 
 def _log_step(step: Step) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..core.model import (
     DEFAULT_CLUSTER,
-    DEFAULT_DRAIN_TIMEOUT_S,
+    MAX_DEREGISTRATION_DELAY_S,
     MAX_DRAIN_TIMEOUT_S,
     MAX_SERVICE_TIMEOUT_S,
     MAX_SERVICES,
@@ -70,6 +70,7 @@ KNOWN_PROPERTIES = (
     "Service",
     "Services",
     "DrainTimeoutSeconds",
+    "DeregistrationDelaySeconds",
     "ForceDelete",
     "WaitForInactive",
     "TeardownOnRemoval",
@@ -121,8 +122,9 @@ def parse_properties(properties: Any, scope: ArnScope | None = None) -> Teardown
     return TeardownRequest(
         cluster=cluster,
         services=tuple(services),
-        drain_timeout_s=_whole_number(
-            properties, "DrainTimeoutSeconds", DEFAULT_DRAIN_TIMEOUT_S, 0, MAX_DRAIN_TIMEOUT_S
+        drain_timeout_s=_drain_timeout(properties),
+        deregistration_delay_s=_optional_number(
+            properties, "DeregistrationDelaySeconds", 0, MAX_DEREGISTRATION_DELAY_S
         ),
         force=_force_mode(properties.get("ForceDelete")),
         wait_for_inactive=_boolean(properties, "WaitForInactive", True),
@@ -207,6 +209,25 @@ def _service_ref(label: str, value: str, scope: ArnScope | None) -> ServiceRef:
         )
     _check_scope(label, value, match, scope)
     return ServiceRef(match.group("cluster") or "", match.group("name"))
+
+
+def _drain_timeout(properties: Mapping[str, Any]) -> int | None:
+    """DrainTimeoutSeconds: `auto` (the default: from the service's target groups and stop timeout, core/drain.py)
+    or a whole number of seconds."""
+    value = properties.get("DrainTimeoutSeconds")
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    try:
+        return _whole_number(properties, "DrainTimeoutSeconds", 0, 0, MAX_DRAIN_TIMEOUT_S)
+    except PropertyError:
+        raise PropertyError(
+            f"Property DrainTimeoutSeconds: expected auto or a whole number of seconds from 0 to "
+            f"{MAX_DRAIN_TIMEOUT_S}, got {_show(value)}"
+        ) from None
+
+
+def _optional_number(properties: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
+    return None if properties.get(key) is None else _whole_number(properties, key, 0, low, high)
 
 
 def _whole_number(properties: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core.budget import coverage_problem
 from ..core.engine import TeardownResult
+from ..core.machine import refusal_of
 from ..core.model import ACTIVE, MISSING, UNREADABLE, ServiceSnapshot, TeardownRequest
 from ..core.ports import EcsCallError
 from . import identity
@@ -86,6 +87,10 @@ def resolve(request: TeardownRequest, edges: Edges) -> list[ServiceSnapshot]:
             problems.append(f"service {name!r} was not found in cluster {request.cluster!r}")
         elif snapshot.status != ACTIVE:
             problems.append(f"service {name!r} in cluster {request.cluster!r} is {snapshot.status}, not ACTIVE")
+        elif refusal_of(snapshot):
+            problems.append(
+                f"service {name!r} in cluster {request.cluster!r} is not torn down by this tool: {refusal_of(snapshot)}"
+            )
     if problems:
         label = "Service" if len(names) == 1 else "Services"
         raise PropertyError(f"Property {label}: " + "; ".join(problems))
@@ -99,6 +104,11 @@ def create_or_update(event: dict[str, Any], context: Any, edges: Edges) -> tuple
     a replacement (whose cleanup Delete would carry the old properties: services that may still be in use)."""
     request = request_of(event, context, edges)
     check_time_covered(request, context)
+    if request.deregistration_delay_s is not None and not edges.config.fast_drain_allowed:
+        raise PropertyError(
+            "Property DeregistrationDelaySeconds: this function was deployed with AllowFastDrain=false, so its role "
+            "may not change target groups; redeploy it with AllowFastDrain=true, or leave the property out"
+        )
     try:
         snapshots = resolve(request, edges)
     except EcsCallError as error:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .drain import Preparation
 from .model import MAX_SERVICE_TIMEOUT_S
 
 # Lambda's recursive loop detection stops a chain of invocations of one function after about 16 (Lambda developer
@@ -52,15 +53,23 @@ def coverage_problem(service_timeout_s: int, timeout_s: float) -> str:
 
 @dataclass(frozen=True)
 class HandOver:
-    """What one invocation hands the next: when the teardown and each service's drain began, and which
-    invocation of the chain this is (0 for the first; the wire name is `Generation`)."""
+    """What one invocation hands the next: when the teardown and each service's drain began, what was changed
+    around each service, and which invocation of the chain this is (0 for the first; the wire name is
+    `Generation`)."""
 
     started_at: float
     invocation: int = 0
     drain_started: Mapping[str, float] = field(default_factory=dict)
+    # What each service's preparation found and changed (auto scaling suspended, delays lowered): to restore it.
+    preparations: Mapping[str, Preparation] = field(default_factory=dict)
 
     def to_event(self) -> dict[str, Any]:
-        return {"StartedAt": self.started_at, "Generation": self.invocation, "DrainStartedAt": dict(self.drain_started)}
+        return {
+            "StartedAt": self.started_at,
+            "Generation": self.invocation,
+            "DrainStartedAt": dict(self.drain_started),
+            "Prepared": {name: preparation.to_wire() for name, preparation in self.preparations.items()},
+        }
 
     @classmethod
     def from_event(cls, value: Any, now: float) -> HandOver:
@@ -80,7 +89,13 @@ class HandOver:
             for name, at in (drains.items() if isinstance(drains, dict) else [])
             if isinstance(at, int | float) and started_at <= at <= now
         }
-        return cls(started_at, max(0, invocation), drain_started)
+        prepared = carried.get("Prepared")
+        preparations = {
+            str(name): preparation
+            for name, wire in (prepared.items() if isinstance(prepared, dict) else [])
+            if (preparation := Preparation.from_wire(wire)) is not None
+        }
+        return cls(started_at, max(0, invocation), drain_started, preparations)
 
 
 @dataclass(frozen=True)

@@ -8,81 +8,32 @@ machine.py's; this loop only reads, calls and hands the results back.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from .machine import Action, Kind, Outcome, Phase, ServiceState, Settings, apply, begin, decide, finish
-from .model import MISSING, ServiceRef, ServiceSnapshot, TeardownRequest
+from .drain import Preparation
+from .machine import (
+    Action,
+    Kind,
+    Outcome,
+    Phase,
+    ServiceState,
+    Settings,
+    apply,
+    begin,
+    decide,
+    drain_timeout_s,
+    finish,
+    prepared,
+)
+from .model import ServiceRef, ServiceSnapshot, TeardownRequest
 from .polling import PollPolicy, is_imminent
 from .ports import CallOutcome, CallResult, EcsCallError, Gateway
+from .results import ServiceResult, Step, TeardownResult, summarize
+
+__all__ = ["ServiceResult", "Step", "TeardownResult", "restore_kept", "run_teardown", "summarize"]
 
 MAX_ROUNDS = 100_000  # a bound for the loop even if a clock never moves
 CLOCK_SKEW_S = 1.0  # ECS's clock and ours may be a second apart when comparing a service's createdAt
-
-
-@dataclass(frozen=True)
-class Step:
-    """One meaningful step of one service, for the logs and the command line."""
-
-    service: ServiceRef
-    phase: Phase
-    kind: Kind
-    why: str
-    snapshot: ServiceSnapshot | None
-    elapsed_s: float
-    force: bool = False
-    result: str = ""  # the outcome of the ECS call the step made, if any
-
-    def fields(self) -> dict[str, object]:
-        """The step as flat fields, for a JSON log line or a JSON output line."""
-        snapshot = self.snapshot
-        return {
-            "cluster": self.service.cluster,
-            "service": self.service.name,
-            "phase": self.phase.value,
-            "action": self.kind.value,
-            "result": self.result or None,
-            "force": self.force,
-            "status": snapshot.status if snapshot else None,
-            "desired": snapshot.desired if snapshot else None,
-            "running": snapshot.running if snapshot else None,
-            "pending": snapshot.pending if snapshot else None,
-            "elapsed_s": round(self.elapsed_s, 1),
-            "why": self.why,
-        }
-
-
-@dataclass(frozen=True)
-class ServiceResult:
-    service: ServiceRef
-    outcome: Outcome
-    phase: Phase
-    why: str
-    snapshot: ServiceSnapshot | None
-    forced: bool
-
-    def describe(self) -> str:
-        counts = f"; {self.snapshot.counts()}" if self.snapshot and self.snapshot.status != MISSING else ""
-        return f"{self.service.name} ({self.phase.value}: {self.why}{counts})"
-
-
-@dataclass(frozen=True)
-class TeardownResult:
-    services: tuple[ServiceResult, ...]
-    elapsed_s: float
-    rounds: int
-    throttles: int
-    drain_started: dict[str, float] = field(default_factory=dict)  # by service name, for a hand-over to carry
-
-    def with_outcome(self, outcome: Outcome) -> list[ServiceResult]:
-        return [s for s in self.services if s.outcome is outcome]
-
-    @property
-    def all_done(self) -> bool:
-        return all(s.outcome is Outcome.DONE for s in self.services)
-
-    @property
-    def forced_deletes(self) -> int:
-        return sum(1 for s in self.services if s.forced)
 
 
 def run_teardown(
@@ -96,18 +47,19 @@ def run_teardown(
     on_step: Callable[[Step], None] | None = None,
     policy: PollPolicy | None = None,
     drain_started: Mapping[str, float] | None = None,
+    preparations: Mapping[str, Preparation] | None = None,
 ) -> TeardownResult:
     """Tear down every service of `request`; return when all are done or failed, or when `deadline` comes.
 
     `started_at` is when the teardown began (maybe in an earlier invocation). A service's drain timeout counts
-    from its scale-down (`drain_started`, by name, carries those of earlier invocations), or else from `started_at`.
+    from its scale-down (`drain_started`, by name, carries those of earlier invocations), or else from `started_at`;
+    `preparations` carries what earlier invocations found and changed around each service.
     """
     policy = policy or PollPolicy()
     # Services created after the teardown began (allowing for clocks a second apart) are not the ones it was for.
     settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive, started_at + CLOCK_SKEW_S)
-    carried = drain_started or {}
-    states = {ref.name: ServiceState(ref, drain_started_at=carried.get(ref.name)) for ref in request.services}
-    round_ = _Round(request.cluster, gateway, settings, started_at, clock, on_step)
+    states = {ref.name: _initial(ref, drain_started or {}, preparations or {}) for ref in request.services}
+    round_ = _Round(request.cluster, gateway, settings, started_at, clock, on_step, request.deregistration_delay_s)
     interval, rounds = policy.fast_s, 0
     while rounds < MAX_ROUNDS:
         rounds += 1
@@ -118,25 +70,46 @@ def run_teardown(
         if now >= deadline:
             break
         interval = policy.next_interval(interval, changed, imminent)
-        sleep(max(0.0, min(now + interval, deadline, _next_drain_timeout(states, started_at, settings, now)) - now))
+        sleep(max(0.0, min(now + interval, deadline, _next_drain_moment(states, started_at, settings, now)) - now))
     return TeardownResult(
         services=tuple(ServiceResult(s.ref, s.outcome, s.phase, s.why, s.snapshot, s.forced) for s in states.values()),
         elapsed_s=clock() - started_at,
         rounds=rounds,
         throttles=gateway.throttles,
         drain_started={s.ref.name: s.drain_started_at for s in states.values() if s.drain_started_at is not None},
+        preparations={n: s.progress.preparation for n, s in states.items() if s.progress.preparation is not None},
     )
 
 
-def _next_drain_timeout(states: dict[str, ServiceState], started_at: float, settings: Settings, now: float) -> float:
-    """The next moment a draining service's timeout passes: a poll then, not up to a slow interval later."""
-    ends = [
-        (s.drain_started_at or started_at) + settings.drain_timeout_s
-        for s in states.values()
-        if s.outcome is Outcome.UNFINISHED and s.phase is Phase.DRAINING_TASKS
-    ]
-    upcoming = [end for end in ends if end > now]
+def _initial(
+    ref: ServiceRef, drain_started: Mapping[str, float], preparations: Mapping[str, Preparation]
+) -> ServiceState:
+    state = ServiceState(ref, drain_started_at=drain_started.get(ref.name))
+    carried = preparations.get(ref.name)
+    return prepared(state, carried) if carried is not None else state
+
+
+def _next_drain_moment(states: dict[str, ServiceState], started_at: float, settings: Settings, now: float) -> float:
+    """The next moment that matters to a draining service: its drain window opens (its tasks should start to
+    stop) or its drain timeout passes. A poll comes then, not up to a slow interval later."""
+    moments = []
+    for s in states.values():
+        if s.outcome is Outcome.UNFINISHED and s.phase is Phase.DRAINING_TASKS:
+            drain_start = s.drain_started_at or started_at
+            moments.append(drain_start + drain_timeout_s(settings, s.progress.preparation))
+            if s.progress.preparation is not None:
+                moments.append(s.progress.preparation.window(drain_start)[0])
+    upcoming = [moment for moment in moments if moment > now]
     return min(upcoming) if upcoming else float("inf")
+
+
+def in_drain_window(state: ServiceState, started_at: float, now: float) -> bool:
+    """True while a draining service's tasks are due to stop: the reading that shows them gone is near."""
+    preparation = state.progress.preparation
+    if state.phase is not Phase.DRAINING_TASKS or preparation is None:
+        return False
+    opens, closes = preparation.window(state.drain_started_at or started_at)
+    return opens <= now <= closes
 
 
 @dataclass
@@ -149,6 +122,7 @@ class _Round:
     started_at: float
     clock: Callable[[], float]
     on_step: Callable[[Step], None] | None
+    lower_delay_to: int | None = None
     writes_throttled: bool = False
 
     def run(self, states: dict[str, ServiceState]) -> tuple[bool, bool]:
@@ -175,16 +149,23 @@ class _Round:
     ) -> tuple[bool, bool, bool]:
         """Decide and act for one service. Returns (its reading or phase moved, it acted, an end looks imminent)."""
         state, now = states[name], self.clock()
-        action = decide(snapshot, state.progress, now - (state.drain_started_at or self.started_at), self.settings)
-        writes = action.kind in (Kind.SCALE_TO_ZERO, Kind.DELETE)
-        if writes and self.writes_throttled:
+        action = self._decide(state, snapshot, now)
+        if action.kind in _WRITES and self.writes_throttled:
             return False, False, False  # ECS just throttled a write: this round's other writes wait for the next
         moved = (snapshot is not None and snapshot != state.snapshot) or action.phase is not state.phase
+        before = state
         state = begin(state if snapshot is None else replace(state, snapshot=snapshot), action)
+        if action.kind is Kind.PREPARE and snapshot is not None:
+            state = self._prepare(state, snapshot, now)
+            if state.progress.preparation is not None:
+                action = self._decide(state, snapshot, now)  # and act on what it found, in this same round
+            else:  # not now (no time left in this invocation): nothing was read or written
+                action = Action(Kind.WAIT, before.phase, why="no time left in this invocation to prepare")
+            state = begin(state, action)
         result = ""
-        if writes:
+        if action.kind in _CALLS:
             try:
-                call = self._call(state.ref.name, action)
+                call = self._call(state, action)
             except EcsCallError as error:
                 state, result = finish(state, Outcome.FAILED, Phase.FAILED, str(error)), "error"
             else:
@@ -197,26 +178,49 @@ class _Round:
             self.on_step(Step(state.ref, state.phase, action.kind, state.why, snapshot, elapsed, action.force, result))
         # After a call ECS accepted, look again soon to see its effect; a throttled or refused call waits longer.
         accepted = result in (CallOutcome.ACCEPTED.value, CallOutcome.NOT_ACTIVE.value)
-        return moved, acted, accepted or is_imminent(snapshot, action)
+        return moved, acted, accepted or is_imminent(snapshot, action) or in_drain_window(state, self.started_at, now)
 
-    def _call(self, name: str, action: Action) -> CallResult:
+    def _decide(self, state: ServiceState, snapshot: ServiceSnapshot | None, now: float) -> Action:
+        drain_elapsed = now - (state.drain_started_at or self.started_at)
+        blocked_since = state.progress.blocked_since
+        blocked_s = now - blocked_since if blocked_since is not None else 0.0
+        return decide(snapshot, state.progress, drain_elapsed, self.settings, blocked_s)
+
+    def _prepare(self, state: ServiceState, snapshot: ServiceSnapshot, now: float) -> ServiceState:
+        preparation = self.gateway.prepare(self.cluster, state.ref.name, snapshot, self.lower_delay_to)
+        if preparation is None:
+            return state  # not now: a later round (or invocation) prepares
+        state = prepared(state, preparation)
+        if self.on_step is not None:
+            why = preparation.summary(drain_timeout_s(self.settings, preparation))
+            self.on_step(Step(state.ref, Phase.PREPARING, Kind.PREPARE, why, snapshot, now - self.started_at))
+        return state
+
+    def _call(self, state: ServiceState, action: Action) -> CallResult:
+        name = state.ref.name
         if action.kind is Kind.SCALE_TO_ZERO:
             return self.gateway.scale_to_zero(self.cluster, name)
+        if action.kind is Kind.STOP_DEPLOYMENT:
+            rollout = state.snapshot.rollout if state.snapshot is not None else ""
+            return self.gateway.stop_deployment(self.cluster, name, rollout)
         return self.gateway.delete(self.cluster, name, action.force)
 
 
-def summarize(result: TeardownResult, budget_ran_out: bool) -> str:
-    """The Reason of a FAILED answer: every service that is not done, with its phase and counts."""
-    failed = result.with_outcome(Outcome.FAILED)
-    unfinished = result.with_outcome(Outcome.UNFINISHED)
-    total = len(result.services)
-    parts = []
-    if failed:
-        parts.append(f"{len(failed)} of {total} service(s) failed: " + "; ".join(s.describe() for s in failed))
-    if unfinished:
-        lead = "still in progress when the time budget ran out" if budget_ran_out else "not finished"
-        parts.append(
-            f"{len(unfinished)} of {total} service(s) {lead} after {result.elapsed_s:.0f} s: "
-            + "; ".join(s.describe() for s in unfinished)
-        )
-    return ". ".join(parts)
+_CALLS = (Kind.SCALE_TO_ZERO, Kind.DELETE, Kind.STOP_DEPLOYMENT)  # one ECS call each, then `apply`
+_WRITES = (*_CALLS, Kind.PREPARE)  # held back for a round after ECS throttled a write
+
+
+def restore_kept(result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True) -> list[str]:
+    """Undo what the teardown changed around each service it did not finish (auto scaling suspended, deregistration
+    delays lowered): a kept service goes back to how it was found. `fits`: may another service's restore start?
+    Returns what could not be undone."""
+    problems: list[str] = []
+    for service in result.services:
+        preparation = result.preparations.get(service.service.name)
+        if service.outcome is Outcome.DONE or preparation is None or not preparation.changed_anything:
+            continue
+        if not fits():
+            problems.append(f"no time left to restore what the teardown changed around {service.service.name!r}")
+            continue
+        problems += gateway.restore(service.service.cluster, service.service.name, preparation)
+    return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from .drain import Preparation
 from .model import ServiceSnapshot
 from .ports import CallOutcome, CallResult, Gateway, StackReader, StackReadError
 
@@ -64,6 +65,21 @@ class StackGuard:
         if not self._check():
             return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
         return self._gateway.delete(cluster, service, force)
+
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        if not self._check():
+            return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
+        return self._gateway.stop_deployment(cluster, service, deployment_arn)
+
+    def prepare(
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+    ) -> Preparation | None:
+        if not self._check():
+            return None
+        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        return self._gateway.restore(cluster, service, preparation)  # only ever undoes this teardown's own changes
 
     def unread_note(self) -> str:
         return f". The stack's status could not be read, so nothing was done: {self.unread}" if self.unread else ""

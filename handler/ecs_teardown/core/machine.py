@@ -10,8 +10,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
-from .model import ACTIVE, DAEMON, DRAINING, UNREADABLE, ForceMode, ServiceRef, ServiceSnapshot
+from .drain import Preparation
+from .model import ACTIVE, CODE_DEPLOY, DAEMON, DRAINING, EXTERNAL, UNREADABLE, ForceMode, ServiceRef, ServiceSnapshot
 from .ports import CallOutcome, CallResult
+
+# How long a drained service's DeleteService may be refused with "deployments are active" before the teardown stops
+# the deployment (ECS controller) or names it (CodeDeploy); twice this, and it deletes with force or fails.
+DEPLOYMENT_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -21,10 +26,15 @@ class Progress:
     delete_accepted: bool = False  # DeleteService answered; ECS may still show ACTIVE for a moment
     force_required: bool = False  # ECS refused the scale-down or the plain delete
     refusal: str = ""  # ECS's words for that refusal
+    preparation: Preparation | None = None  # read (and acted on) before the first write; carried by hand-overs
+    blocked_since: float | None = None  # when DeleteService first said "deployments are active"
+    rollout_stop_requested: bool = False  # StopServiceDeployment was sent (or refused: it will not help)
 
 
 class Kind(enum.Enum):
     DONE = "done"
+    PREPARE = "prepare"  # read auto scaling, target groups, stop timeout; suspend scaling; lower delays
+    STOP_DEPLOYMENT = "stop_deployment"
     SCALE_TO_ZERO = "scale_to_zero"
     WAIT = "wait"
     DELETE = "delete"
@@ -35,9 +45,11 @@ class Phase(enum.StrEnum):
     """Where a service is in its teardown; the value is what logs, the CLI and Reasons show."""
 
     OBSERVING = "observing"  # no reading yet (a throttled or failed DescribeServices)
+    PREPARING = "preparing"  # auto scaling suspended, deregistration delays lowered, figures read
     SCALING_DOWN = "scaling-down"
     DRAINING_TASKS = "draining-tasks"  # desired 0, tasks still running or pending
     DELETING = "deleting"
+    STOPPING_DEPLOYMENT = "stopping-deployment"  # a rollout blocks the delete: StopServiceDeployment
     DRAINING = "draining"  # DeleteService accepted; ECS shows DRAINING
     GONE = "gone"  # INACTIVE or MISSING
     REPLACED = "replaced"  # a newer service has the name: not the one this teardown was asked for
@@ -61,7 +73,7 @@ class Action:
 
 @dataclass(frozen=True)
 class Settings:
-    drain_timeout_s: float
+    drain_timeout_s: float | None  # None: `auto` (core/drain.py), from the service's preparation
     force: ForceMode
     wait_for_inactive: bool
     # A service created after this moment is a newer one that took the name (a late or repeated Delete must not
@@ -83,11 +95,46 @@ class ServiceState:
     drain_started_at: float | None = None  # when our scale-down was accepted: the drain timeout counts from it
 
 
-def decide(snapshot: ServiceSnapshot | None, progress: Progress, drain_elapsed_s: float, settings: Settings) -> Action:
+def decide(
+    snapshot: ServiceSnapshot | None,
+    progress: Progress,
+    drain_elapsed_s: float,
+    settings: Settings,
+    blocked_s: float = 0.0,
+) -> Action:
     """The next action for one service. `drain_elapsed_s` counts from the start of its drain: when its scale-down
-    was accepted, or, for a service found at desired 0, when the teardown began."""
+    was accepted, or, for a service found at desired 0, when the teardown began; `blocked_s` from the first time
+    DeleteService said "deployments are active"."""
     if snapshot is None:
         return Action(Kind.WAIT, Phase.OBSERVING, why="no reading of the service yet")
+    settled = _without_writes(snapshot, progress, settings)
+    if settled is not None:
+        return settled
+    if progress.preparation is None:
+        return Action(Kind.PREPARE, Phase.PREPARING, why="auto scaling, target groups and stop timeout first")
+    if settings.force is ForceMode.ALWAYS:
+        return Action(Kind.DELETE, Phase.DELETING, force=True, why="ForceDelete is always")
+    if progress.force_required:
+        return _force_or_fail(settings, f"ECS refused: {progress.refusal}")
+    if snapshot.scheduling == DAEMON:
+        # DAEMON services refuse a desiredCount; ECS stops their tasks itself on DeleteService.
+        return Action(Kind.DELETE, Phase.DELETING, why="DAEMON service: deleted without a scale-down")
+    if snapshot.desired > 0:
+        return Action(Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN, why=f"desired {snapshot.desired}")
+    if snapshot.tasks > 0:
+        timeout_s = drain_timeout_s(settings, progress.preparation)
+        if drain_elapsed_s < timeout_s:
+            return Action(Kind.WAIT, Phase.DRAINING_TASKS, why=snapshot.counts())
+        return _force_or_fail(
+            settings, f"tasks still running after the drain timeout of {timeout_s:g} s ({snapshot.counts()})"
+        )
+    if blocked_s >= DEPLOYMENT_WAIT_S:
+        return _past_deployment(snapshot, progress, settings, blocked_s)
+    return Action(Kind.DELETE, Phase.DELETING, why="drained: no tasks left")
+
+
+def _without_writes(snapshot: ServiceSnapshot, progress: Progress, settings: Settings) -> Action | None:
+    """The decisions that need no write: the service is gone, replaced, being deleted, unreadable or refused."""
     if snapshot.status == UNREADABLE:  # never act on a count that is not known
         return Action(Kind.FAIL, Phase.FAILED, why=snapshot.problem)
     if _newer_than_request(snapshot, settings):
@@ -104,24 +151,50 @@ def decide(snapshot: ServiceSnapshot | None, progress: Progress, drain_elapsed_s
     if snapshot.status != ACTIVE:
         # A status this table does not know yet: look again rather than act on a guess.
         return Action(Kind.WAIT, Phase.OBSERVING, why=f"unexpected status {snapshot.status}")
+    refusal = refusal_of(snapshot)
+    if refusal:
+        return Action(Kind.FAIL, Phase.FAILED, why=f"{refusal}; not touched")
+    return None
 
-    if settings.force is ForceMode.ALWAYS:
-        return Action(Kind.DELETE, Phase.DELETING, force=True, why="ForceDelete is always")
-    if progress.force_required:
-        return _force_or_fail(settings, f"ECS refused: {progress.refusal}")
-    if snapshot.scheduling == DAEMON:
-        # DAEMON services refuse a desiredCount; ECS stops their tasks itself on DeleteService.
-        return Action(Kind.DELETE, Phase.DELETING, why="DAEMON service: deleted without a scale-down")
-    if snapshot.desired > 0:
-        return Action(Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN, why=f"desired {snapshot.desired}")
-    if snapshot.tasks > 0:
-        if drain_elapsed_s < settings.drain_timeout_s:
-            return Action(Kind.WAIT, Phase.DRAINING_TASKS, why=snapshot.counts())
-        return _force_or_fail(
-            settings,
-            f"tasks still running after the drain timeout of {settings.drain_timeout_s:g} s ({snapshot.counts()})",
+
+def refusal_of(snapshot: ServiceSnapshot) -> str:
+    """Why this tool will not tear the service down at all, or ''. Create refuses such a target up front."""
+    if snapshot.express:
+        return (
+            "an ECS Express Mode service: ECS manages its load balancer and scaling, so delete it with "
+            "DeleteExpressGatewayService (aws ecs delete-express-gateway-service), which removes them too"
         )
-    return Action(Kind.DELETE, Phase.DELETING, why="drained: no tasks left")
+    if snapshot.controller == EXTERNAL:
+        return (
+            "it uses the EXTERNAL deployment controller: its task sets are managed outside ECS; delete them "
+            "(DeleteTaskSet) with the tool that created them, then delete the service"
+        )
+    return ""
+
+
+def drain_timeout_s(settings: Settings, preparation: Preparation | None) -> float:
+    """The drain timeout: as set, or `auto` from the service's load balancers and stop timeout."""
+    if settings.drain_timeout_s is not None:
+        return settings.drain_timeout_s
+    return (preparation or Preparation(stop_timeout_s=None)).auto_drain_timeout_s()
+
+
+def _past_deployment(snapshot: ServiceSnapshot, progress: Progress, settings: Settings, blocked_s: float) -> Action:
+    """A drained service whose DeleteService has said "deployments are active" for DEPLOYMENT_WAIT_S or more."""
+    waited = f"DeleteService refused for {blocked_s:.0f} s: deployments are active"
+    if snapshot.controller == CODE_DEPLOY:
+        ids = ", ".join(snapshot.codedeploy) or "(no id in the task sets)"
+        return Action(
+            Kind.FAIL,
+            Phase.FAILED,
+            why=f"{waited}; CodeDeploy deployment {ids} is in progress: stop it "
+            "(aws deploy stop-deployment --deployment-id ID) or let it finish, then delete again",
+        )
+    if snapshot.rollout and not progress.rollout_stop_requested:
+        return Action(Kind.STOP_DEPLOYMENT, Phase.STOPPING_DEPLOYMENT, why=f"{waited}; stopping {snapshot.rollout}")
+    if blocked_s >= 2 * DEPLOYMENT_WAIT_S:
+        return _force_or_fail(settings, f"{waited} ({snapshot.rollout or 'no rollout in progress'})")
+    return Action(Kind.DELETE, Phase.DELETING, why=f"{waited}; trying again")
 
 
 def _newer_than_request(snapshot: ServiceSnapshot, settings: Settings) -> bool:
@@ -143,19 +216,31 @@ def begin(state: ServiceState, action: Action) -> ServiceState:
 
 
 def apply(state: ServiceState, action: Action, call: CallResult, now: float) -> ServiceState:
-    """What the ECS call the action made (a scale-down or a delete) changed."""
+    """What the ECS call the action made (a scale-down, a delete, a deployment's stop) changed."""
     if call.outcome is CallOutcome.GONE:
         return finish(state, Outcome.DONE, Phase.GONE, call.detail or "not found")
-    if call.outcome is CallOutcome.NEEDS_FORCE:
-        return replace(state, progress=replace(state.progress, force_required=True, refusal=call.detail))
     if call.outcome is CallOutcome.RETRY_LATER:
         return replace(state, why=f"{action.why}; will retry: {call.detail}")
+    if action.kind is Kind.STOP_DEPLOYMENT:  # sent or refused: either way, asking again will not help
+        why = action.why if call.outcome is CallOutcome.ACCEPTED else f"{action.why}; refused: {call.detail}"
+        return replace(state, progress=replace(state.progress, rollout_stop_requested=True), why=why)
+    if call.outcome is CallOutcome.DEPLOYMENTS_ACTIVE:
+        since = state.progress.blocked_since if state.progress.blocked_since is not None else now
+        why = f"{action.why}; will retry: {call.detail}"
+        return replace(state, progress=replace(state.progress, blocked_since=since), why=why)
+    if call.outcome is CallOutcome.NEEDS_FORCE:
+        return replace(state, progress=replace(state.progress, force_required=True, refusal=call.detail))
     if action.kind is Kind.SCALE_TO_ZERO:  # accepted (or not active: the next reading tells)
         accepted = call.outcome is CallOutcome.ACCEPTED and state.drain_started_at is None
         return replace(state, drain_started_at=now) if accepted else state
     forced = state.forced or (action.force and call.outcome is CallOutcome.ACCEPTED)
     phase = Phase.DRAINING if call.outcome is CallOutcome.ACCEPTED else state.phase
     return replace(state, progress=replace(state.progress, delete_accepted=True), forced=forced, phase=phase)
+
+
+def prepared(state: ServiceState, preparation: Preparation) -> ServiceState:
+    """The service's surroundings are read and acted on: later decisions use them, hand-overs carry them."""
+    return replace(state, progress=replace(state.progress, preparation=preparation))
 
 
 def finish(state: ServiceState, outcome: Outcome, phase: Phase, why: str) -> ServiceState:

@@ -9,12 +9,15 @@ MAX_SERVICES = 50
 MAX_SERVICE_TIMEOUT_S = 3600  # CloudFormation's own limit for a custom resource's ServiceTimeout
 DEFAULT_DRAIN_TIMEOUT_S = 300
 MAX_DRAIN_TIMEOUT_S = 3600
+MAX_DEREGISTRATION_DELAY_S = 3600  # a target group's deregistration_delay.timeout_seconds: 0-3600 (ELB user guide)
 DEFAULT_CLUSTER = "default"
 
 ACTIVE, DRAINING, INACTIVE, MISSING = "ACTIVE", "DRAINING", "INACTIVE", "MISSING"
 # Not ECS's: a reading of one service that cannot be trusted (a per-service failure, a field missing or null).
 UNREADABLE = "UNREADABLE"
 DAEMON, REPLICA = "DAEMON", "REPLICA"
+# deploymentController.type (ECS API reference, DeploymentController)
+ECS_CONTROLLER, CODE_DEPLOY, EXTERNAL = "ECS", "CODE_DEPLOY", "EXTERNAL"
 
 
 class ForceMode(enum.Enum):
@@ -38,13 +41,15 @@ class ServiceRef:
 class TeardownRequest:
     cluster: str  # cluster name
     services: tuple[ServiceRef, ...]
-    drain_timeout_s: int = DEFAULT_DRAIN_TIMEOUT_S
+    drain_timeout_s: int | None = None  # None: `auto`, from the service's load balancers and stop timeout
     force: ForceMode = ForceMode.AUTO
     wait_for_inactive: bool = True
     service_timeout_s: int = MAX_SERVICE_TIMEOUT_S
     # False: a Delete tears down only while CloudFormation deletes the stack (or rolls its creation back), not
     # when the resource is merely removed from the template or replaced. True: in the removal case too.
     teardown_on_removal: bool = False
+    # Lower the service's target groups' deregistration delay to this before the scale-down (None: leave it).
+    deregistration_delay_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,12 @@ class ServiceSnapshot:
     missing_what: str = ""  # "cluster" or "service", for MISSING
     problem: str = ""  # what was wrong with the reading, for UNREADABLE
     created_at: float | None = None  # epoch seconds, where ECS says (it does; moto does not)
+    controller: str = ECS_CONTROLLER  # deploymentController.type
+    express: bool = False  # resourceManagementType ECS: an ECS Express Mode service, which ECS manages
+    target_groups: tuple[str, ...] = ()  # loadBalancers[].targetGroupArn
+    task_definition: str = ""
+    rollout: str = ""  # the current service deployment's ARN while a deployment's rollout is IN_PROGRESS
+    codedeploy: tuple[str, ...] = ()  # CODE_DEPLOY: the CodeDeploy deployment ids of the task sets
 
     @property
     def tasks(self) -> int:

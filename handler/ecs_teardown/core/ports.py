@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
+from .drain import Preparation
 from .model import ServiceSnapshot
 
 
@@ -19,6 +20,7 @@ class CallOutcome(enum.Enum):
     NOT_ACTIVE = "not-active"  # ServiceNotActiveException: already being deleted
     RETRY_LATER = "retry-later"  # throttled, 5xx, or a refusal that passes with time
     NEEDS_FORCE = "needs-force"  # ECS refused in a way that only a forced delete gets past
+    DEPLOYMENTS_ACTIVE = "deployments-active"  # DeleteService: "The service cannot be stopped while deployments..."
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class EcsCallError(Exception):
 
 
 class Gateway(Protocol):
-    """The three ECS operations a teardown needs."""
+    """The operations a teardown needs: ECS's, and those of the service's auto scaling and target groups."""
 
     @property
     def throttles(self) -> int: ...  # throttled calls so far (retried ones included)
@@ -46,6 +48,20 @@ class Gateway(Protocol):
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]: ...
     def scale_to_zero(self, cluster: str, service: str) -> CallResult: ...
     def delete(self, cluster: str, service: str, force: bool) -> CallResult: ...
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult: ...
+
+    def prepare(
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+    ) -> Preparation | None:
+        """Read the service's scalable target, target groups and stop timeout; suspend its scaling; lower its
+        unshared target groups' deregistration delay to `lower_delay_to` (None: leave them). Never raises for a
+        part that fails: the Preparation's notes say what was not read or done. None: not now (no time left in
+        this invocation, or the stack's status not read yet): a later round prepares."""
+        ...
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        """Undo what `prepare` changed (the service is kept); returns what could not be undone."""
+        ...
 
 
 @dataclass(frozen=True)

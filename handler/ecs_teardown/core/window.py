@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .drain import Preparation
 from .model import ServiceSnapshot
 from .ports import CallOutcome, CallResult, Gateway, StackReader, StackReadError, StackRecord
 
@@ -62,6 +63,25 @@ class InvocationWindow:
         if not self._may_write():
             return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
         return self._gateway.delete(cluster, service, force)
+
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        if not self._may_write():
+            return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
+        return self._gateway.stop_deployment(cluster, service, deployment_arn)
+
+    def prepare(
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+    ) -> Preparation | None:
+        # A few calls (the task definition, auto scaling, target groups), each bounded like any other; they take
+        # milliseconds, and should they all hang, the invocation's timer still answers in time.
+        if not self._may_write():
+            return None
+        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        if not self.fits():
+            return [f"no time left to restore what the teardown changed around {service!r}"]
+        return self._gateway.restore(cluster, service, preparation)
 
     def stacks(self, reader: StackReader) -> StackReader:
         """The stack reader, under the same window."""

@@ -1,0 +1,153 @@
+"""What governs one service's drain besides ECS's counts, read once before its first write (`Preparation`), and
+the figures drawn from it: the drain timeout `auto` allows and the window in which its tasks should stop.
+
+Facts (AWS documentation):
+- Behind a load balancer, ECS deregisters a task's targets and the task keeps running for the target group's
+  deregistration delay (`deregistration_delay.timeout_seconds`, 0-3600 s, 300 by default), then it is sent SIGTERM
+  and killed after the container's `stopTimeout` (30 s when the task definition sets none; at most 120 s on Fargate).
+  ELB user guide, "Deregistration delay"; ECS API reference, ContainerDefinition.stopTimeout.
+- Application Auto Scaling can raise a desired count set by hand (a scale-out alarm, a scheduled action);
+  RegisterScalableTarget with SuspendedState pauses it, and parameters it is not given stay as they were.
+  Application Auto Scaling user guide, "Suspend and resume scaling"; API reference, RegisterScalableTarget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S
+
+DEFAULT_STOP_TIMEOUT_S = 30  # ECS's stopTimeout when a container sets none
+DRAIN_MARGIN_S = 60  # `auto` allows the expected drain plus this much
+WINDOW_SLACK_S = 10  # the drain window stays open this long past its expected end
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """An Application Auto Scaling target's SuspendedState, as this teardown found it."""
+
+    dynamic_in: bool = False
+    dynamic_out: bool = False
+    scheduled: bool = False
+
+    @property
+    def fully_suspended(self) -> bool:
+        return self.dynamic_in and self.dynamic_out and self.scheduled
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """One service's surroundings as found before the teardown's first write, and what the teardown changed.
+
+    `scaling` None: no scalable target. `delays`: each target group's deregistration delay as found.
+    `stop_timeout_s` None: the task definition could not be read. `lowered`: target groups whose delay this
+    teardown lowered (the value found is in `delays`). `notes`: what could not be read or done, and why."""
+
+    scaling: Scaling | None = None
+    suspended: bool = False  # this teardown suspended the target's scaling (restore it if the service is kept)
+    delays: tuple[tuple[str, int], ...] = ()
+    lowered: tuple[tuple[str, int], ...] = ()  # (target group ARN, the delay it was lowered to)
+    shared: tuple[str, ...] = ()  # target groups another live service uses: never lowered
+    stop_timeout_s: int | None = DEFAULT_STOP_TIMEOUT_S
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def delay_s(self) -> int | None:
+        """The deregistration delay the service's tasks will wait out: the largest, after any lowering."""
+        lowered = dict(self.lowered)
+        delays = [lowered.get(arn, delay) for arn, delay in self.delays]
+        return max(delays, default=0)
+
+    @property
+    def changed_anything(self) -> bool:
+        return self.suspended or bool(self.lowered)
+
+    def auto_drain_timeout_s(self) -> int:
+        """DrainTimeoutSeconds `auto`: the deregistration delay plus the stop timeout plus a margin; the old
+        default (300 s) when the stop timeout is unknown."""
+        if self.stop_timeout_s is None:
+            return DEFAULT_DRAIN_TIMEOUT_S
+        return min(MAX_DRAIN_TIMEOUT_S, (self.delay_s or 0) + self.stop_timeout_s + DRAIN_MARGIN_S)
+
+    def window(self, drain_started_at: float) -> tuple[float, float]:
+        """When the tasks should stop: from the end of the deregistration delay to the end of the stop timeout
+        (plus some slack). Polls come quickly inside it and patiently before it."""
+        stop_s = DEFAULT_STOP_TIMEOUT_S if self.stop_timeout_s is None else self.stop_timeout_s
+        opens = drain_started_at + (self.delay_s or 0)
+        return opens, opens + stop_s + WINDOW_SLACK_S
+
+    def summary(self, drain_timeout_s: float) -> str:
+        """One line for logs and the command line: what was found and done, and the drain timeout that follows."""
+        parts = []
+        if self.scaling is None:
+            parts.append("no auto scaling")
+        elif self.suspended:
+            parts.append("auto scaling suspended")
+        else:
+            parts.append("auto scaling already suspended" if self.scaling.fully_suspended else "auto scaling kept")
+        lowered = dict(self.lowered)
+        for arn, delay in self.delays:
+            name = arn.split(":")[-1]
+            shown = f"{delay} s -> {lowered[arn]} s" if arn in lowered else f"{delay} s"
+            parts.append(f"{name} deregistration delay {shown}{' (shared: kept)' if arn in self.shared else ''}")
+        stop = "unknown" if self.stop_timeout_s is None else f"{self.stop_timeout_s} s"
+        parts.append(f"stop timeout {stop}; drain timeout {drain_timeout_s:g} s")
+        return "; ".join([*parts, *self.notes])
+
+    def restored(self) -> Preparation:
+        """The preparation once everything it changed has been put back."""
+        return replace(self, suspended=False, lowered=())
+
+    def to_wire(self) -> dict[str, Any]:
+        """For a hand-over: what the next invocation must know to restore what this teardown changed."""
+        wire: dict[str, Any] = {"StopTimeout": self.stop_timeout_s, "Delays": [list(pair) for pair in self.delays]}
+        if self.scaling is not None:
+            s = self.scaling
+            wire["Scaling"] = [s.dynamic_in, s.dynamic_out, s.scheduled]
+            wire["Suspended"] = self.suspended
+        if self.lowered:
+            wire["Lowered"] = [list(pair) for pair in self.lowered]
+        if self.shared:
+            wire["Shared"] = list(self.shared)
+        return wire
+
+    @classmethod
+    def from_wire(cls, value: Any) -> Preparation | None:
+        """What a hand-over carried; None for anything malformed (the next invocation then prepares afresh)."""
+        if not isinstance(value, dict):
+            return None
+        try:
+            scaling_flags = value.get("Scaling")
+            scaling = None
+            if scaling_flags is not None:
+                if not (isinstance(scaling_flags, list) and len(scaling_flags) == 3):
+                    return None
+                scaling = Scaling(*(flag is True for flag in scaling_flags))
+            stop = value.get("StopTimeout")
+            if stop is not None and (not isinstance(stop, int) or isinstance(stop, bool) or stop < 0):
+                return None
+            return cls(
+                scaling=scaling,
+                suspended=value.get("Suspended") is True and scaling is not None,
+                delays=_pairs(value.get("Delays", [])),
+                lowered=_pairs(value.get("Lowered", [])),
+                shared=tuple(str(arn) for arn in value.get("Shared", []) if isinstance(arn, str)),
+                stop_timeout_s=stop,
+            )
+        except (TypeError, ValueError):
+            return None
+
+
+def _pairs(value: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, list):
+        raise ValueError("not a list")
+    pairs = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            raise ValueError("not a pair")
+        seconds = item[1]
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_DRAIN_TIMEOUT_S:
+            raise ValueError("not a delay")
+        pairs.append((item[0], seconds))
+    return tuple(pairs)
