@@ -1,0 +1,217 @@
+"""The handler against what surrounds real services (issue 13): auto scaling that fights a scale-down, target groups
+whose deregistration delay holds the tasks, rollouts and CodeDeploy deployments that block the delete, Express Mode
+and EXTERNAL services. Fake ECS, Application Auto Scaling and ELBv2 on one clock (tests/support/fake_aws.py)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from ecs_teardown.config import FAST_DRAIN_ENV
+from ecs_teardown.core.machine import DEPLOYMENT_WAIT_S
+from support.driver import run_handler
+from support.fake_aws import FakeAws, ScaleOutAlarm
+from support.fake_ecs import FakeService
+
+ALL_SUSPENDED = {
+    "DynamicScalingInSuspended": True,
+    "DynamicScalingOutSuspended": True,
+    "ScheduledScalingSuspended": True,
+}
+NONE_SUSPENDED = dict.fromkeys(ALL_SUSPENDED, False)
+
+
+@pytest.fixture
+def aws() -> FakeAws:
+    return FakeAws()
+
+
+def delete(monkeypatch: Any, answers: Any, event_for: Any, aws: FakeAws, **properties: Any) -> dict[str, Any]:
+    event = event_for("delete.json", {"Cluster": "demo", "Service": "web", **properties})
+    run = run_handler(monkeypatch, answers, event, aws.ecs)  # type: ignore[arg-type]
+    return run.answer
+
+
+def registers(aws: FakeAws) -> list[dict[str, Any]]:
+    return [kwargs for _, op, kwargs in aws.autoscaling.calls if op == "RegisterScalableTarget"]
+
+
+def suspended_state(aws: FakeAws) -> dict[str, bool]:
+    answer = aws.autoscaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=["service/demo/web"])
+    return dict(answer["ScalableTargets"][0]["SuspendedState"])
+
+
+def test_auto_scaling_is_suspended_before_the_scale_down_so_an_alarm_cannot_undo_it(
+    monkeypatch, answers, event_for, aws
+):
+    web = aws.add_lb_service("web", tasks=3, deregistration_delay_s=60, stop_timeout_s=10)
+    aws.autoscaling.add_target("demo", "web", 2, 6, alarms=(ScaleOutAlarm(after_s=20),))
+
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert [call["SuspendedState"] for call in registers(aws)] == [ALL_SUSPENDED]  # one call, nothing restored
+    assert set(registers(aws)[0]) == {"ServiceNamespace", "ResourceId", "ScalableDimension", "SuspendedState"}
+    first_write = min(at for at, op, _ in aws.ecs.calls if op == "UpdateService")
+    assert max(at for at, op, _ in aws.autoscaling.calls if op == "RegisterScalableTarget") <= first_write
+    assert web.raised_to is None, "the alarm never raised the desired count"
+    assert aws.ecs.count("UpdateService") == 1
+
+
+def test_without_suspension_the_same_alarm_raises_the_service_again(aws):
+    """The fake's alarm is real enough to matter: scaled down by hand, the service comes back to MinCapacity."""
+    web = aws.add_lb_service("web", tasks=3, deregistration_delay_s=60, stop_timeout_s=10)
+    aws.autoscaling.add_target("demo", "web", 2, 6, alarms=(ScaleOutAlarm(after_s=20),))
+    aws.ecs.update_service(cluster="demo", service="web", desiredCount=0)
+    aws.clock.advance(25)
+    aws.settle()
+    assert web.raised_to == 2
+
+
+def test_a_kept_service_gets_its_scaling_and_its_delay_back(monkeypatch, answers, event_for, aws):
+    group = aws.elbv2.add_target_group("web", 300)
+    aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=1e9, target_groups=(group,)))
+    aws.autoscaling.add_target("demo", "web", 0, 4)
+
+    answer = delete(
+        monkeypatch,
+        answers,
+        event_for,
+        aws,
+        ForceDelete="never",
+        DrainTimeoutSeconds="2",
+        DeregistrationDelaySeconds="5",
+    )
+
+    assert answer["Status"] == "FAILED"
+    assert "ForceDelete is never" in answer["Reason"] and "Not restored" not in answer["Reason"]
+    assert [call["SuspendedState"] for call in registers(aws)] == [ALL_SUSPENDED, NONE_SUSPENDED]
+    assert suspended_state(aws) == NONE_SUSPENDED
+    assert aws.elbv2.delay_of(group) == 300  # lowered to 5 for the drain, then put back
+    assert [delay for _, delay in aws.elbv2.target_groups[group].history] == [300, 5, 300]
+
+
+def test_fast_drain_tears_down_an_alb_service_at_the_default_delay_in_under_a_minute(
+    monkeypatch, answers, event_for, aws
+):
+    aws.add_lb_service("web", tasks=3, deregistration_delay_s=300, stop_timeout_s=30)
+    started = aws.clock.now
+
+    answer = delete(monkeypatch, answers, event_for, aws, DeregistrationDelaySeconds="5")
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    took = aws.clock.now - started
+    assert took < 60, took
+    deletes = [kwargs for _, op, kwargs in aws.ecs.calls if op == "DeleteService"]
+    assert [d.get("force", False) for d in deletes] == [False]
+
+
+def test_without_fast_drain_the_same_service_waits_out_its_delay_and_auto_allows_for_it(
+    monkeypatch, answers, event_for, aws
+):
+    aws.add_lb_service("web", tasks=3, deregistration_delay_s=300, stop_timeout_s=30)
+    started = aws.clock.now
+
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert aws.clock.now - started > 300
+    # DrainTimeoutSeconds `auto` allowed 300 + 30 + 60 s: the 300 s delay did not force the delete
+    assert [kwargs.get("force", False) for _, op, kwargs in aws.ecs.calls if op == "DeleteService"] == [False]
+
+
+def test_a_target_group_another_service_uses_is_not_lowered(monkeypatch, answers, event_for, aws):
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,)))
+
+    answer = delete(monkeypatch, answers, event_for, aws, DeregistrationDelaySeconds="5")
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert [op for _, op, _ in aws.elbv2.calls if op == "ModifyTargetGroupAttributes"] == []
+    assert aws.elbv2.delay_of(group) == 300
+
+
+def test_a_rollout_that_blocks_the_delete_is_stopped_then_the_delete_goes_through(monkeypatch, answers, event_for, aws):
+    web = aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=5, rollout_s=math.inf))
+
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    stops = [kwargs for _, op, kwargs in aws.ecs.calls if op == "StopServiceDeployment"]
+    assert len(stops) == 1 and stops[0]["stopType"] == "ROLLBACK"
+    assert stops[0]["serviceDeploymentArn"].startswith(
+        "arn:aws:ecs:us-east-1:123456789012:service-deployment/demo/web/"
+    )
+    refused = [at for at, op, _ in aws.ecs.calls if op == "DeleteService"]
+    assert web.rollback_requested_at is not None
+    assert web.rollback_requested_at - refused[0] >= DEPLOYMENT_WAIT_S
+    deletes = [kwargs for _, op, kwargs in aws.ecs.calls if op == "DeleteService"]
+    assert not any(d.get("force") for d in deletes), "stopping the rollout made force unnecessary"
+
+
+def test_a_codedeploy_deployment_that_blocks_the_delete_is_named(monkeypatch, answers, event_for, aws):
+    aws.add(
+        FakeService(
+            "web", desired=1, tasks=1, task_stop_s=5, deployment_controller="CODE_DEPLOY", deployments_busy_s=1e9
+        )
+    )
+
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "FAILED"
+    assert "CodeDeploy deployment d-" in answer["Reason"] and "aws deploy stop-deployment" in answer["Reason"]
+    assert aws.ecs.count("StopServiceDeployment") == 0
+
+
+@pytest.mark.parametrize(
+    ("service", "words"),
+    [
+        ({"resource_management": "ECS"}, "DeleteExpressGatewayService"),
+        ({"deployment_controller": "EXTERNAL"}, "EXTERNAL deployment controller"),
+    ],
+)
+def test_express_mode_and_external_services_are_refused_at_create_and_left_alone_at_delete(
+    monkeypatch, answers, event_for, aws, service, words
+):
+    aws.add(FakeService("web", **service))
+    created = run_handler(monkeypatch, answers, event_for("create.json"), aws.ecs)  # type: ignore[arg-type]
+    assert created.answer["Status"] == "FAILED"
+    assert "Property Service: service 'web' in cluster 'demo' is not torn down by this tool" in created.answer["Reason"]
+    assert words in created.answer["Reason"]
+
+    answer = delete(monkeypatch, answers, event_for, aws)
+    assert answer["Status"] == "FAILED" and words in answer["Reason"]
+    assert [op for _, op, _ in aws.ecs.calls if not op.startswith(("Describe", "List"))] == []
+
+
+def test_fast_drain_is_refused_at_create_when_the_role_may_not_change_target_groups(
+    monkeypatch, answers, event_for, aws
+):
+    aws.add_lb_service("web")
+    monkeypatch.setenv(FAST_DRAIN_ENV, "false")
+    event = event_for("create.json", {"Cluster": "demo", "Service": "web", "DeregistrationDelaySeconds": "5"})
+    created = run_handler(monkeypatch, answers, event, aws.ecs)  # type: ignore[arg-type]
+    assert created.answer["Status"] == "FAILED"
+    assert created.answer["Reason"].startswith("Property DeregistrationDelaySeconds: ")
+    assert "AllowFastDrain=true" in created.answer["Reason"]
+
+
+def test_what_was_suspended_is_carried_through_hand_overs_and_restored_by_the_last(
+    monkeypatch, answers, event_for, aws
+):
+    aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=1e9))
+    aws.autoscaling.add_target("demo", "web", 0, 4)
+    event = event_for(
+        "delete.json", {"Cluster": "demo", "Service": "web", "ForceDelete": "never", "DrainTimeoutSeconds": "200"}
+    )
+
+    run = run_handler(monkeypatch, answers, event, aws.ecs, lambda_timeout_s=120.0)  # type: ignore[arg-type]
+
+    assert run.invocations >= 3, "the drain outlived several invocations"
+    assert run.answer["Status"] == "FAILED" and "drain timeout of 200 s" in run.answer["Reason"]
+    # suspended once by the first invocation, restored by the last: later ones did not read it again as found
+    assert [call["SuspendedState"] for call in registers(aws)] == [ALL_SUSPENDED, NONE_SUSPENDED]
+    assert aws.autoscaling.count("DescribeScalableTargets") == 1
