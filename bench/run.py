@@ -1,9 +1,11 @@
 """ecs-teardown's benchmarks, printed side by side as plain-text tables: figures first, then each target and
-whether this run met it. Run from the repository root: `.venv/bin/python bench/run.py` (under half a minute).
+whether this run met it. Run from the repository root: `.venv/bin/python bench/run.py` (well under a minute).
 
-1 and 2 play seeded ECS timelines on a fake clock (tests/support/fake_ecs.py, see timelines.py) for ecs-teardown's
-engine and for the baselines (strategies.py); 3 runs 50 services against the same fake with token-bucket rate
-limits; 4 starts fresh processes against moto's server and a local HTTPS endpoint, all on 127.0.0.1.
+1-3 play seeded timelines on a fake clock against the tests' fake ECS, Application Auto Scaling and ELBv2
+(tests/support/fake_aws.py, see timelines.py), for ecs-teardown's engine run as the Lambda runs it (its preparation
+reads each service's target groups and task definition) and for the baselines (strategies.py); 3 runs 50 services
+against the same fakes with token-bucket rate limits; 4 starts fresh processes against moto's server and a local
+HTTPS endpoint, all on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,36 +21,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/ itself is on sys.path as the script's directory; the handler and the tests' fake ECS are imported too.
+# bench/ itself is on sys.path as the script's directory; the handler and the tests' fakes are imported too.
 sys.path[1:1] = [str(ROOT / "handler"), str(ROOT / "tests")]
 
 import coldstart  # noqa: E402
 from strategies import OPERATIONS, Run, run_crhelper, run_engine, run_fixed_poll, run_waiter  # noqa: E402
 from timelines import (  # noqa: E402
+    ALB_DEFAULT,
+    FAMILIES,
     FIVE_MINUTES,
-    TWENTY_MINUTES,
+    FIVE_UNKNOWN,
     RateLimits,
     Timeline,
     TimelineSpec,
     TokenBucket,
     draw,
-    new_ecs,
+    new_aws,
     percentile,
 )
 
 from ecs_teardown.core.polling import PollPolicy  # noqa: E402
-from support.fake_ecs import FakeEcs  # noqa: E402
+from support.fake_ecs import FakeEcs, FakeService  # noqa: E402
 
 SEEDS = 20
 SCALE_SERVICES = 50  # the most one request may name
 COLD_START_REPEATS = 7
-LATENCY_TARGET_S = 2.0
+DELETE_TARGET_S = 3.0  # a drained service's DeleteService, p90
+OVER_ECS_TARGET_S = 5.0  # the whole teardown over ECS's own time, p90
+CALLS_TARGET = 2.0  # ECS calls per service, against the waiter's
+FAST_DRAIN_S = 5  # DeregistrationDelaySeconds for the fast drain
+FAST_DRAIN_TARGET_S = 60.0  # an ALB-backed service at the default 300 s delay, with fast drain (median and p90)
 SCALE_TARGET = 1.1
 COLD_START_TARGET = 1.3
 LAYER_TARGET_BYTES = 2_000_000
 
-# For comparison, not shipped: the engine's first policy (1 s after any change, 1.5x up to 15 s, 2 s near the end),
-# which this benchmark showed to spend more calls than the baselines. The shipped one is PollPolicy's default.
+# For comparison, not shipped: the engine's first policy (1 s after any change, 1.5x up to 15 s, 2 s near the end).
 EARLIER = PollPolicy(fast_s=1.0, settle_s=1.0, imminent_cap_s=2.0, slow_cap_s=15.0, growth=1.5)
 
 # ECS throttles with a token bucket per action (burst, sustained per second). These numbers are assumptions, not
@@ -70,6 +77,7 @@ STRATEGIES = (
     Strategy("crhelper defaults (2-min rule, 120 s sleep)", lambda ecs, tl: run_crhelper(ecs, tl.name)),
 )
 SHIPPED, EARLIER_LABEL, WAITER, FIXED = (s.label for s in STRATEGIES[:4])
+FAST = f"ecs-teardown engine, DeregistrationDelaySeconds {FAST_DRAIN_S}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -99,95 +107,251 @@ def verdict(met: bool) -> str:
 
 @dataclass
 class Sample:
-    """One strategy on one timeline: its run and the moment ECS first reported INACTIVE."""
+    """One strategy on one timeline: its run, and what the fake ECS recorded of the service."""
 
     run: Run
-    inactive_at: float
+    timeline: Timeline
+    service: FakeService
+    calls: list[tuple[float, str, dict[str, object]]]  # every ECS call, with its clock time
 
     @property
-    def latency_s(self) -> float:
-        return self.run.answered_at - self.inactive_at
+    def drained_at(self) -> float:
+        """When the service's last task stopped (the fake's exact moment)."""
+        gone = self.service.timeline.tasks_gone_at()
+        return math.nan if gone is None else gone
+
+    @property
+    def refused_until(self) -> float:
+        """Until when DeleteService said "deployments are active" after the scale-down."""
+        scaled = self.service.scaled_at
+        return math.nan if scaled is None else scaled + self.service.deployments_busy_s
+
+    @property
+    def delete_s(self) -> float:
+        """From the last task stopped to DeleteService accepted (the fake records the acceptance's clock time)."""
+        deleted = self.service.deleted_at
+        return math.nan if deleted is None else deleted - self.drained_at
+
+    @property
+    def delete_at_s(self) -> float:
+        deleted = self.service.deleted_at
+        return math.nan if deleted is None else deleted - self.run.started_at
+
+    @property
+    def ecs_time_s(self) -> float:
+        """ECS's own time: the same calls at the ideal moments, for the delay in force at the scale-down."""
+        rounds = self.service.stop_rounds
+        return self.timeline.ecs_time_s(rounds[0][1] if rounds else None)
 
     @property
     def elapsed_s(self) -> float:
         return self.run.answered_at - self.run.started_at
 
+    @property
+    def over_ecs_s(self) -> float:
+        return self.elapsed_s - self.ecs_time_s
+
+    @property
+    def after_inactive_s(self) -> float:
+        inactive = self.service.inactive_at()
+        return math.nan if inactive is None else self.run.answered_at - inactive
+
+    @property
+    def forced(self) -> bool:
+        return any(op == "DeleteService" and kwargs.get("force") for _, op, kwargs in self.calls)
+
+
+def play_one(timeline: Timeline, run: Callable[[FakeEcs, Timeline], Run]) -> Sample:
+    aws, (service,) = new_aws([timeline])
+    sample = Sample(run(aws.ecs, timeline), timeline, service, list(aws.ecs.calls))
+    if service.scaled_at is not None and service.scaled_at != sample.run.started_at:
+        raise AssertionError(f"{timeline.spec.label}/{timeline.seed}: scaled down late, ECS's own time would be off")
+    return sample
+
 
 def play(spec: TimelineSpec) -> dict[str, list[Sample]]:
-    """Every strategy on the same SEEDS timelines, each on a fresh fake ECS and clock."""
+    """Every strategy on the same SEEDS timelines, each on fresh fakes and a fresh clock."""
     samples: dict[str, list[Sample]] = {s.label: [] for s in STRATEGIES}
     for seed in range(SEEDS):
         timeline = draw(spec, seed)
         for strategy in STRATEGIES:
-            service = timeline.service()
-            run = strategy.run(new_ecs([service]), timeline)
-            inactive_at = service.inactive_at()
-            samples[strategy.label].append(Sample(run, inactive_at if inactive_at is not None else math.nan))
+            samples[strategy.label].append(play_one(timeline, strategy.run))
     return samples
 
 
 def median(values: Sequence[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
     return statistics.median(values) if values else math.nan
 
 
-def latencies(samples: list[Sample]) -> list[float]:
-    return [s.latency_s for s in samples if s.run.ok]
+def p90(values: Sequence[float]) -> float:
+    return percentile([v for v in values if not math.isnan(v)], 90)
 
 
-def calls(samples: list[Sample]) -> list[float]:
-    return [float(s.run.ecs_calls) for s in samples]
+def ok(samples: list[Sample]) -> list[Sample]:
+    return [s for s in samples if s.run.ok]
 
 
-def target_line(policy: str, text: str) -> str:
-    """The shipped policy's line is the target; the earlier policy's follows it in parentheses."""
-    return f"   target: {text}" if policy == SHIPPED else f"   (earlier policy: {text})"
+def calls_median(samples: list[Sample]) -> float:
+    return median([float(s.run.ecs_calls) for s in samples])
 
 
-def section_latency(results: dict[str, dict[str, list[Sample]]]) -> None:
-    print("1. Answer latency: seconds from ECS first reporting INACTIVE to the answer (median and p90 over")
-    print(f"   {SEEDS} timelines each; the answer's own PUT, the same for all, is left out), and when the answer came,")
-    print("   counted from the start of the teardown (median)")
-    headers = ["strategy"]
-    for label in results:
-        headers += [f"{label} median", "p90", "answered at"]
-    headers.append("failed")
+def target_line(text: str) -> str:
+    return f"   target: {text}"
+
+
+def section_speed(results: dict[str, dict[str, list[Sample]]]) -> None:
+    print("1. Speed, per family of timelines (median and p90 over the same 20 timelines each, seconds):")
+    print("   delete: from the service's last task stopped to its DeleteService accepted; after INACTIVE: from ECS")
+    print("   first reporting INACTIVE to the answer (the answer's own PUT, the same for all, left out); teardown:")
+    print("   from the start to the answer; ECS's own: the same calls at the ideal moments; over ECS: the teardown")
+    print("   minus ECS's own time; failed/forced: runs that failed, deletes sent with force")
+    headers = [
+        "family / strategy",
+        "delete",
+        "p90",
+        "after INACTIVE p90",
+        "teardown",
+        "ECS's own",
+        "over ECS",
+        "p90",
+        "failed/forced",
+    ]
     rows: list[list[object]] = []
-    for strategy in STRATEGIES:
-        row: list[object] = [strategy.label]
-        failed = 0
-        for label in results:
-            samples = results[label][strategy.label]
-            failed += sum(1 for s in samples if not s.run.ok)
-            answered = median([s.elapsed_s for s in samples if s.run.ok])
-            row += [percentile(latencies(samples), 50), percentile(latencies(samples), 90), answered]
-        rows.append([*row, failed])
-    print(table(headers, rows))
-    for policy in (SHIPPED, EARLIER_LABEL):
-        for label in results:
-            value = percentile(latencies(results[label][policy]), 50)
-            met = verdict(value <= LATENCY_TARGET_S)
-            print(
-                target_line(
-                    policy, f"ecs-teardown median <= {LATENCY_TARGET_S:g} s behind ECS, {label}: {value:.1f} s, {met}"
-                )
+    for label, by_strategy in results.items():
+        rows.append([label, "", "", "", "", "", "", "", ""])
+        for strategy in STRATEGIES:
+            samples = by_strategy[strategy.label]
+            good = ok(samples)
+            failed, forced = len(samples) - len(good), sum(1 for s in samples if s.forced)
+            rows.append(
+                [
+                    f"  {strategy.label}",
+                    median([s.delete_s for s in good]),
+                    p90([s.delete_s for s in good]),
+                    p90([s.after_inactive_s for s in good]),
+                    median([s.elapsed_s for s in good]),
+                    median([s.ecs_time_s for s in good]),
+                    median([s.over_ecs_s for s in good]),
+                    p90([s.over_ecs_s for s in good]),
+                    f"{failed}/{forced}",
+                ]
             )
+    print(table(headers, rows))
+    late = sum(
+        1 for by in results.values() for samples in by.values() for s in samples if s.refused_until > s.drained_at
+    )
+    print(f'   runs where ECS still said "deployments are active" once the last task had stopped: {late}')
+    for label, by_strategy in results.items():
+        samples = by_strategy[SHIPPED]
+        good = ok(samples)
+        delete, over = p90([s.delete_s for s in good]), p90([s.over_ecs_s for s in good])
+        clean = len(good) == len(samples) and not any(s.forced for s in samples)
+        unread = " (nothing to read: PollPolicy's patient intervals alone)" if label == FIVE_UNKNOWN.label else ""
+        print(
+            target_line(
+                f"{label}{unread}: DeleteService p90 <= {DELETE_TARGET_S:g} s after drained: {delete:.1f} s, "
+                f"{verdict(clean and delete <= DELETE_TARGET_S)}; teardown p90 <= ECS's own + "
+                f"{OVER_ECS_TARGET_S:g} s: +{over:.1f} s, {verdict(clean and over <= OVER_ECS_TARGET_S)}"
+            )
+        )
+    print()
+
+
+def section_fast_drain() -> None:
+    spec = ALB_DEFAULT
+    print(
+        f"   Fast drain: the {spec.label} timelines above (tasks stop after the delay in force at the scale-down plus"
+    )
+    print(
+        f"   their exit within the stopTimeout); ecs-teardown lowers the delay to {FAST_DRAIN_S} s first, the baselines"
+    )
+    print("   wait it out. Seconds from the start:")
+    runs: list[tuple[str, Callable[[FakeEcs, Timeline], Run]]] = [
+        (FAST, lambda ecs, tl: run_engine(ecs, [tl.name], deregistration_delay_s=FAST_DRAIN_S)),
+        (SHIPPED, STRATEGIES[0].run),
+        (WAITER, STRATEGIES[2].run),
+        (FIXED, STRATEGIES[3].run),
+    ]
+    headers = [
+        "strategy",
+        "DeleteService",
+        "p90",
+        "teardown",
+        "p90",
+        "ECS's own",
+        "p90",
+        "over ECS p90",
+        "ECS calls",
+        "failed/forced",
+    ]
+    rows: list[list[object]] = []
+    fast: list[Sample] = []
+    for label, run in runs:
+        samples = [play_one(draw(spec, seed), run) for seed in range(SEEDS)]
+        fast = fast or samples
+        good = ok(samples)
+        rows.append(
+            [
+                label,
+                median([s.delete_at_s for s in good]),
+                p90([s.delete_at_s for s in good]),
+                median([s.elapsed_s for s in good]),
+                p90([s.elapsed_s for s in good]),
+                median([s.ecs_time_s for s in good]),
+                p90([s.ecs_time_s for s in good]),
+                p90([s.over_ecs_s for s in good]),
+                calls_median(samples),
+                f"{len(samples) - len(good)}/{sum(1 for s in samples if s.forced)}",
+            ]
+        )
+    print(table(headers, rows))
+    good = ok(fast)
+    took = [s.elapsed_s for s in good]
+    own = [s.ecs_time_s for s in good]
+    clean = len(good) == len(fast) and not any(s.forced for s in fast)
+    lowered = all(s.service.stop_rounds and s.service.stop_rounds[0][1] == FAST_DRAIN_S for s in fast)
+    fits = clean and lowered
+    print(
+        target_line(
+            f"with fast drain, an ALB-backed service at the default 300 s delay torn down (answered after INACTIVE) "
+            f"in under {FAST_DRAIN_TARGET_S:g} s: median {median(took):.1f} s, "
+            f"{verdict(fits and median(took) < FAST_DRAIN_TARGET_S)}; p90 {p90(took):.1f} s, "
+            f"{verdict(fits and p90(took) < FAST_DRAIN_TARGET_S)}"
+        )
+    )
+    print(
+        f"   (ECS's own time alone: median {median(own):.1f} s, p90 {p90(own):.1f} s: the {FAST_DRAIN_S} s delay, "
+        f"the exits, then DRAINING {spec.draining[0]:g}-{spec.draining[1]:g} s once the last task is gone)"
+    )
     print()
 
 
 def section_calls(results: dict[str, dict[str, list[Sample]]]) -> None:
-    print("2. ECS API calls per service teardown: DescribeServices + UpdateService + DeleteService, throttled or not")
-    print("   (median total, and the mean per operation), on the same timelines as 1")
-    headers = ["strategy"]
-    for label in results:
-        headers += [f"{label} calls", "Describe", "Update", "Delete"]
+    print("2. ECS calls per service teardown: every ECS operation (DescribeTaskDefinition and ListServices too),")
+    print("   throttled or not (median per family), on the same timelines as 1; for ecs-teardown, the mean per")
+    print("   operation (Describe = DescribeServices, other = DescribeTaskDefinition, ListServices, ...) and the")
+    print("   Application Auto Scaling and ELBv2 calls of its preparation (not ECS's, counted apart)")
+    labels = list(results)
     rows: list[list[object]] = []
     for strategy in STRATEGIES:
-        row: list[object] = [strategy.label]
-        for label in results:
-            runs = [s.run for s in results[label][strategy.label]]
-            row.append(median([float(r.ecs_calls) for r in runs]))
-            row += [statistics.fmean(r.calls[op] for r in runs) for op in OPERATIONS]
-        rows.append(row)
+        rows.append([strategy.label, *(calls_median(results[label][strategy.label]) for label in labels)])
+    print(table(["strategy", *labels], rows))
+    print()
+    headers = ["ecs-teardown (shipped)", "Describe", "Update", "Delete", "other", "not ECS", "x waiter"]
+    rows = []
+    for label in labels:
+        runs = [s.run for s in results[label][SHIPPED]]
+        ratio = calls_median(results[label][SHIPPED]) / calls_median(results[label][WAITER])
+        rows.append(
+            [
+                label,
+                *(statistics.fmean(r.calls.get(op, 0) for r in runs) for op in OPERATIONS),
+                statistics.fmean(r.other_ecs_calls for r in runs),
+                statistics.fmean(r.other_calls for r in runs),
+                f"{ratio:.2f}",
+            ]
+        )
     print(table(headers, rows))
     invocations = ", ".join(
         f"{label} {median([float(s.run.invocations) for s in samples[SHIPPED]]):g}"
@@ -197,18 +361,16 @@ def section_calls(results: dict[str, dict[str, list[Sample]]]) -> None:
     print(
         "   crhelper's own EventBridge and Lambda calls (rule, target, permission, and their removal) are not counted"
     )
-    for policy in (SHIPPED, EARLIER_LABEL):
-        for label, samples in results.items():
-            count = median(calls(samples[policy]))
-            fixed, waiter = median(calls(samples[FIXED])), median(calls(samples[WAITER]))
-            latency = percentile(latencies(samples[policy]), 50)
-            met = verdict(count < fixed and count < waiter and latency <= LATENCY_TARGET_S)
-            text = (
-                f"fewer calls than the 10 s poll ({fixed:g}) and the 15 s waiter ({waiter:g}), latency target kept, "
-                f"{label}: {count:g} calls, median {latency:.1f} s, {met}"
-            )
-            print(target_line(policy, text))
+    for label, samples in results.items():
+        count, waiter = calls_median(samples[SHIPPED]), calls_median(samples[WAITER])
+        met = verdict(count <= CALLS_TARGET * waiter)
+        text = f"{label}: ECS calls <= {CALLS_TARGET:g}x the waiter's ({waiter:g}): {count:g} = {count / waiter:.2f}x, {met}"
+        print(target_line(text))
     print()
+
+
+def engine_with(policy: PollPolicy | None) -> Callable[[FakeEcs, Timeline], Run]:
+    return lambda ecs, timeline: run_engine(ecs, [timeline.name], policy)
 
 
 def describes_per_round(run_calls: list[tuple[float, str, dict[str, object]]]) -> list[int]:
@@ -219,52 +381,74 @@ def describes_per_round(run_calls: list[tuple[float, str, dict[str, object]]]) -
 
 def section_scale() -> None:
     limits = ", ".join(f"{op} burst {burst} at {rate:g}/s" for op, (burst, rate) in RATE_LIMITS.items())
-    print(f"3. Scale: {SCALE_SERVICES} services in one request, 5-min timelines, ECS rate-limited per operation")
-    print(f"   (token buckets: {limits}; a throttled call raises ThrottlingException, which EcsGateway translates)")
+    print(f"3. Scale: {SCALE_SERVICES} services in one request, {FIVE_MINUTES.label} timelines, ECS rate-limited per")
+    print(f"   operation (token buckets: {limits};")
+    print("   other operations unlimited; a throttled call raises ThrottlingException, which EcsGateway translates);")
+    print("   ECS calls per service against the waiter's on the same timelines, one service at a time")
     timelines = [draw(FIVE_MINUTES, seed, name=f"svc-{seed:02d}") for seed in range(SCALE_SERVICES)]
-    slowest_ecs = max(max(t.drain_s, t.deployments_busy_s) + t.draining_s for t in timelines)
-    headers = ["strategy", "deleted", "total s", "slowest alone s", "ratio", "calls", "throttled", "Describe/round"]
+    slowest_ecs = max(t.ecs_time_s() for t in timelines)
+    waiter_calls = statistics.fmean(play_one(t, STRATEGIES[2].run).run.ecs_calls for t in timelines)
+    headers = [
+        "strategy",
+        "deleted",
+        "forced",
+        "total s",
+        "slowest alone s",
+        "ratio",
+        "calls",
+        "per service",
+        "x waiter",
+        "throttled",
+        "Describe/round",
+    ]
     rows: list[list[object]] = []
-    verdicts: list[tuple[str, float, bool, int, int]] = []
+    verdicts: list[tuple[str, float, bool, float, int, int]] = []
     for name, policy in ((SHIPPED, None), (EARLIER_LABEL, EARLIER)):
-        alone = []
-        for timeline in timelines:
-            solo = run_engine(new_ecs([timeline.service()]), [timeline.name], policy)
-            alone.append(solo.answered_at - solo.started_at)
-        services = [t.service() for t in timelines]
-        ecs = new_ecs(services)
-        buckets = RateLimits(ecs.clock, {op: TokenBucket(rate, burst) for op, (burst, rate) in RATE_LIMITS.items()})
-        ecs.fault = buckets
-        run = run_engine(ecs, [t.name for t in timelines], policy)
+        alone = [play_one(t, engine_with(policy)).elapsed_s for t in timelines]
+        aws, services = new_aws(timelines)
+        buckets = RateLimits(aws.clock, {op: TokenBucket(rate, burst) for op, (burst, rate) in RATE_LIMITS.items()})
+        aws.ecs.fault = buckets
+        run = run_engine(aws.ecs, [t.name for t in timelines], policy)
         total = run.answered_at - run.started_at
         ratio = total / max(alone)
         deleted = sum(1 for s in services if s.inactive_at() is not None)
-        per_round = describes_per_round(ecs.calls)
+        forced = sum(1 for _, op, kwargs in aws.ecs.calls if op == "DeleteService" and kwargs.get("force"))
+        per_round = describes_per_round(aws.ecs.calls)
         throttled = ", ".join(f"{op} {count}" for op, count in sorted(buckets.throttled.items())) or "0"
+        per_service = run.ecs_calls / SCALE_SERVICES
         rows.append(
             [
                 name,
                 f"{deleted}/{SCALE_SERVICES}",
+                forced,
                 total,
                 max(alone),
                 f"{ratio:.3f}",
                 run.ecs_calls,
+                per_service,
+                f"{per_service / waiter_calls:.2f}",
                 throttled,
                 f"{per_round[0]} first, {max(per_round)} max, {len(per_round)} rounds",
             ]
         )
-        verdicts.append((name, ratio, run.ok and deleted == SCALE_SERVICES, per_round[0], max(per_round)))
+        clean = run.ok and deleted == SCALE_SERVICES and not forced
+        verdicts.append((name, ratio, clean, per_service, per_round[0], max(per_round)))
     print(table(headers, rows))
-    print(f"   the slowest timeline alone needs {slowest_ecs:.0f} s of ECS's own time (drain, then DRAINING)")
+    print(
+        f"   the slowest timeline alone needs {slowest_ecs:.0f} s of ECS's own time (drain, then DRAINING); the "
+        f"waiter makes {waiter_calls:.1f} ECS calls per service"
+    )
     expected = math.ceil(SCALE_SERVICES / 10)
-    for label, ratio, ok, first, most in verdicts:
+    for label, ratio, clean, per_service, first, most in verdicts:
         batching = verdict(first == expected and most <= expected)
         text = (
             f"total <= {SCALE_TARGET:g}x the slowest alone: {ratio:.3f}x, {verdict(ratio <= SCALE_TARGET)}; "
-            f"no failure from throttling: {verdict(ok)}; DescribeServices per round = ceil({SCALE_SERVICES}/10) = "
-            f"{expected}: first {first}, max {most}, {batching}"
+            f"no failure from throttling: {verdict(clean)}; ECS calls per service <= {CALLS_TARGET:g}x the "
+            f"waiter's: {per_service / waiter_calls:.2f}x, {verdict(per_service <= CALLS_TARGET * waiter_calls)}; "
+            f"DescribeServices per round = ceil({SCALE_SERVICES}/10) = {expected}: first {first}, max {most}, "
+            f"{batching}"
         )
-        print(target_line(label, text))
+        print(f"   target: {text}" if label == SHIPPED else f"   (earlier policy: {text})")
     print()
 
 
@@ -314,23 +498,18 @@ def section_cold_start() -> None:
     print()
 
 
-def describe_spec(spec: TimelineSpec) -> str:
-    return (
-        f"{spec.label}: {spec.tasks[0]}-{spec.tasks[1]} tasks stop {spec.dereg_delay[0]:g}-{spec.dereg_delay[1]:g} s "
-        f"after the scale-down (deregistration delay) plus {spec.stop_spread[0]:g}-{spec.stop_spread[1]:g} s each; "
-        f"DRAINING {spec.draining[0]:g}-{spec.draining[1]:g} s once deleted and drained"
-    )
-
-
 def main() -> None:
     started = time.perf_counter()
     print(f"ecs-teardown benchmarks (python {platform.python_version()}, {platform.machine()})")
-    print("Simulated ECS on a fake clock for 1-3, seeded: every strategy plays the same timelines.")
-    for spec in (FIVE_MINUTES, TWENTY_MINUTES):
-        print(f"  {describe_spec(spec)}")
+    print("Simulated ECS, Application Auto Scaling and ELBv2 on a fake clock for 1-3, seeded: every strategy plays")
+    print("the same timelines; ecs-teardown runs as the Lambda does (DrainTimeoutSeconds auto, its preparation reads")
+    print("the target groups' deregistration delay and the task definition's stopTimeout).")
+    for spec in FAMILIES:
+        print(f"  {spec.describe()}")
     print()
-    results = {spec.label: play(spec) for spec in (FIVE_MINUTES, TWENTY_MINUTES)}
-    section_latency(results)
+    results = {spec.label: play(spec) for spec in FAMILIES}
+    section_speed(results)
+    section_fast_drain()
     section_calls(results)
     section_scale()
     section_cold_start()

@@ -1,13 +1,15 @@
 """The strategies compared on each timeline: ecs-teardown's engine and the baselines, all on the same fake clock.
 
-Each returns a `Run`: when it answered, how many ECS calls of each kind it made, and whether it succeeded. The
-baselines are written as a careful script author would (scale to zero, wait for the tasks, delete, wait for
-INACTIVE), each polling at its own interval, so the comparison is about polling, not about missing steps.
+Each returns a `Run`: when it answered, how many calls of each kind it made, and whether it succeeded. The baselines
+are written as a careful script author would (scale to zero, wait for the tasks, delete, wait for INACTIVE), each
+polling at its own interval, so the comparison is about polling, not about missing steps. They read nothing around
+the service (no task definition, no target group): only the engine prepares.
 """
 
 from __future__ import annotations
 
 import types
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.polling import PollPolicy
 from support.fake_ecs import FakeEcs
 
-OPERATIONS = ("DescribeServices", "UpdateService", "DeleteService")
+OPERATIONS = ("DescribeServices", "UpdateService", "DeleteService")  # shown one by one; the rest as "other"
 LAMBDA_TIMEOUT_S = 900.0  # template.yaml's function timeout
 HANDOVER_S = 1.0  # an asynchronous self-invoke until the fresh invocation reads ECS (a warm start is faster)
 SCRIPT_MAX_STEPS = 10_000  # a bound on every baseline loop, whatever the timeline
@@ -41,35 +43,59 @@ class Run:
     started_at: float
     answered_at: float
     ok: bool
-    calls: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # every ECS operation, throttled calls included
     invocations: int = 1
     note: str = ""
+    other_calls: int = 0  # Application Auto Scaling and ELBv2 (the engine's preparation)
 
     @property
     def ecs_calls(self) -> int:
-        return sum(self.calls.get(op, 0) for op in OPERATIONS)
+        return sum(self.calls.values())
+
+    @property
+    def other_ecs_calls(self) -> int:
+        """ECS operations besides the three every strategy makes: DescribeTaskDefinition, ListServices, ..."""
+        return sum(count for op, count in self.calls.items() if op not in OPERATIONS)
 
 
 def count_calls(ecs: FakeEcs) -> dict[str, int]:
     """Every call ECS received, throttled ones included (they cost the account's quota all the same)."""
-    return {op: ecs.count(op) for op in OPERATIONS}
+    return dict(Counter(operation for _, operation, _ in ecs.calls))
 
 
-def run_engine(ecs: FakeEcs, names: list[str], policy: PollPolicy | None = None, service_timeout_s: int = 3600) -> Run:
-    """ecs-teardown's engine as the Lambda runs it: invocations of at most 900 s, each keeping 45 s in reserve and
-    handing over to a fresh one (which re-reads ECS and starts polling afresh) until the services are gone."""
+def other_calls(ecs: FakeEcs) -> int:
+    """Calls to the fakes wired next to ECS (Application Auto Scaling, ELBv2), if any."""
+    return sum(len(fake.calls) for fake in (ecs.autoscaling, ecs.elbv2) if fake is not None)
+
+
+def run_engine(
+    ecs: FakeEcs,
+    names: list[str],
+    policy: PollPolicy | None = None,
+    service_timeout_s: int = 3600,
+    drain_timeout: str = "auto",
+    deregistration_delay_s: int | None = None,
+) -> Run:
+    """ecs-teardown's engine as the Lambda runs it: invocations of at most 900 s, each keeping 60 s in reserve and
+    handing over to a fresh one (which re-reads ECS and starts polling afresh, carrying when each drain began and
+    what each preparation found, as a HandOver does) until the services are gone. `ecs` is a FakeAws's ECS: the
+    gateway finds the fake Application Auto Scaling and ELBv2 next to it, so each service is really prepared."""
     clock = ecs.clock
     properties: dict[str, Any] = {
         "Cluster": CLUSTER,
-        "DrainTimeoutSeconds": "3600",  # the drains here are long by design: never force in this benchmark
+        "DrainTimeoutSeconds": drain_timeout,  # `auto`, the default: from the delays and stop timeout read
         "ServiceTimeout": str(service_timeout_s),
     }
     properties.update({"Service": names[0]} if len(names) == 1 else {"Services": names})
+    if deregistration_delay_s is not None:
+        properties["DeregistrationDelaySeconds"] = str(deregistration_delay_s)
     request = parse_properties(properties)
     started_at = clock()
     budget_end = started_at + service_timeout_s - answer_margin_s(service_timeout_s)
     gateway = EcsGateway(ecs)  # type: ignore[arg-type]  # the fake quacks like boto3's ECS client
     invocations = 0
+    drain_started: dict[str, float] = {}
+    preparations: dict[str, Any] = {}
     for _ in range(MAX_INVOCATIONS):  # the handler's own bound on hand-overs
         invocations += 1
         lambda_end = clock() + LAMBDA_TIMEOUT_S - LAMBDA_RESERVE_S
@@ -81,12 +107,15 @@ def run_engine(ecs: FakeEcs, names: list[str], policy: PollPolicy | None = None,
             clock=clock,
             sleep=clock.sleep,
             policy=policy,
+            drain_started=drain_started,
+            preparations=preparations,
         )
         if result.all_done or result.with_outcome(Outcome.FAILED) or clock() >= budget_end:
             break
+        drain_started, preparations = dict(result.drain_started), dict(result.preparations)
         clock.advance(HANDOVER_S)
-    failed = [s.describe() for s in result.services if s.outcome is not Outcome.DONE]
-    return Run(started_at, clock(), result.all_done, count_calls(ecs), invocations, "; ".join(failed)[:200])
+    failed = "; ".join(s.describe() for s in result.services if s.outcome is not Outcome.DONE)[:200]
+    return Run(started_at, clock(), result.all_done, count_calls(ecs), invocations, failed, other_calls(ecs))
 
 
 def _call(ecs: FakeEcs, operation: str, **kwargs: Any) -> tuple[dict[str, Any] | None, str, str]:

@@ -215,3 +215,20 @@ def test_what_was_suspended_is_carried_through_hand_overs_and_restored_by_the_la
     # suspended once by the first invocation, restored by the last: later ones did not read it again as found
     assert [call["SuspendedState"] for call in registers(aws)] == [ALL_SUSPENDED, NONE_SUSPENDED]
     assert aws.autoscaling.count("DescribeScalableTargets") == 1
+
+
+def test_a_delay_that_cannot_be_read_is_not_taken_for_zero(monkeypatch, answers, event_for, aws):
+    """Denied DescribeTargetGroupAttributes: `auto` counts the delay as ELB's 300 s default, so tasks held by a real
+    300 s delay are waited for, not deleted with force after 90 s."""
+    aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=30)
+
+    def deny(operation: str, kwargs: dict[str, Any]) -> Exception | None:
+        if operation == "DescribeTargetGroupAttributes":
+            return aws.elbv2._error("AccessDenied", "not authorized", operation)
+        return None
+
+    aws.elbv2.fault = deny
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert [kwargs.get("force", False) for _, op, kwargs in aws.ecs.calls if op == "DeleteService"] == [False]

@@ -192,3 +192,11 @@ def test_deployments_active_starts_the_clock_once_and_a_stop_is_asked_for_once()
         assert stopped.progress.rollout_stop_requested and stopped.progress.blocked_since == 100.0
     throttled = apply(again, stop, CallResult(CallOutcome.RETRY_LATER, "Rate exceeded"), now=160.0)
     assert not throttled.progress.rollout_stop_requested  # asked again in a later round
+
+
+def test_a_delay_that_could_not_be_read_counts_as_elbs_default():
+    unread = Preparation(delays=((TG_B, 20),), stop_timeout_s=30, unread=(TG_A,))
+    assert unread.delay_s == 300
+    assert unread.auto_drain_timeout_s() == 300 + 30 + DRAIN_MARGIN_S
+    assert "web/0123456789abcdef deregistration delay not read (counted as 300 s)" in unread.summary(390)
+    assert Preparation.from_wire(json.loads(json.dumps(unread.to_wire()))) == unread

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
 from ecs_teardown.cfn.properties import parse_properties
-from ecs_teardown.core.drain import Preparation
-from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown, summarize
-from ecs_teardown.core.machine import Kind, Outcome, Phase
+from ecs_teardown.core.drain import WINDOW_SLACK_S, Preparation
+from ecs_teardown.core.engine import (
+    ServiceResult,
+    Step,
+    TeardownResult,
+    drain_window,
+    in_drain_window,
+    run_teardown,
+    summarize,
+)
+from ecs_teardown.core.machine import Kind, Outcome, Phase, Progress, ServiceState
 from ecs_teardown.core.model import (
     ACTIVE,
     DAEMON,
@@ -21,6 +29,7 @@ from ecs_teardown.core.model import (
     ServiceSnapshot,
     TeardownRequest,
 )
+from ecs_teardown.core.polling import PollPolicy
 from ecs_teardown.core.ports import CallOutcome, CallResult, EcsCallError
 
 CLUSTER = "prod"
@@ -80,6 +89,7 @@ class FakeGateway:
     calls: list[tuple[str, str, bool, float]] = field(default_factory=list)  # (operation, service, force, time)
     prepared: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    preparation: Preparation = field(default_factory=lambda: Preparation(stop_timeout_s=None))
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
         assert cluster == CLUSTER
@@ -99,7 +109,7 @@ class FakeGateway:
 
     def prepare(self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_to: int | None) -> Preparation:
         self.prepared.append(service)
-        return Preparation(stop_timeout_s=None)  # nothing found around it; `auto` falls back to 300 s
+        return self.preparation  # by default nothing found around it; `auto` falls back to 300 s
 
     def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
         self.restored.append(service)
@@ -252,6 +262,52 @@ def test_wait_for_inactive_false_ends_once_delete_is_accepted() -> None:
     assert result.all_done
     assert result.services[0].phase is Phase.DELETE_ACCEPTED
     assert clock.now < 60
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The drain window: when the tasks should stop, polled quickly; patient before it
+# ---------------------------------------------------------------------------------------------------------------
+
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+
+
+def draining_tasks(preparation: Preparation | None, target_groups: tuple[str, ...] = (TG,)) -> ServiceState:
+    snapshot = ServiceSnapshot(ACTIVE, running=2, target_groups=target_groups)
+    progress = Progress(preparation=preparation)
+    return ServiceState(ServiceRef(CLUSTER, "web"), progress, snapshot, Phase.DRAINING_TASKS, drain_started_at=1000.0)
+
+
+def test_the_drain_window_is_known_only_where_every_target_groups_delay_was_read() -> None:
+    read = Preparation(delays=((TG, 60),), stop_timeout_s=30)
+    assert drain_window(draining_tasks(read), 0.0) == (1060.0, 1060.0 + 30 + WINDOW_SLACK_S)
+    assert in_drain_window(draining_tasks(read), 0.0, 1061.0)
+    assert not in_drain_window(draining_tasks(read), 0.0, 1059.0)
+    # the target group's delay could not be read: its tasks may be held up to an hour, no window is guessed
+    unread = Preparation(stop_timeout_s=30)
+    assert drain_window(draining_tasks(unread), 0.0) is None
+    assert not in_drain_window(draining_tasks(unread), 0.0, 1001.0)
+    # no load balancer: the tasks stop within their stop timeout of the scale-down
+    assert drain_window(draining_tasks(unread, target_groups=()), 0.0) == (1000.0, 1000.0 + 30 + WINDOW_SLACK_S)
+    # not prepared, or no longer draining tasks
+    assert drain_window(draining_tasks(None), 0.0) is None
+    assert drain_window(replace(draining_tasks(read), phase=Phase.DRAINING), 0.0) is None
+
+
+def test_the_poll_wakes_when_the_drain_window_opens_and_deletes_within_a_quick_poll() -> None:
+    clock = FakeClock()
+    gateway = FakeGateway(clock, {"web": FakeService(desired=2, running=2, stop_s=117.0, inactive_s=20)})
+    gateway.preparation = Preparation(delays=(("tg", 100),), stop_timeout_s=30)
+
+    result, _ = teardown(gateway, request("web"))
+
+    assert result.all_done
+    readings = [began + seconds for began, seconds in clock.sleeps]
+    assert 100.0 in readings  # woken when the window opened, not a slow interval later
+    policy = PollPolicy()
+    before = [b - a for a, b in zip([0.0, *readings], readings, strict=False) if b <= 100.0]
+    assert max(before) <= policy.slow_cap_s  # patient before the window
+    deleted_at = next(at for op, _, _, at in gateway.calls if op == "delete")
+    assert 117.0 <= deleted_at <= 117.0 + policy.imminent_cap_s  # quick inside it
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -90,7 +90,17 @@ ROWS = [
     ),
     ("missing-refused", ServiceSnapshot(MISSING), REFUSED, 0.0, settings(NEVER), Kind.DONE, Phase.GONE, False, ""),
     # a service created after the request took the name: it is not the one the request was for
-    ("newer", created(NOT_AFTER + 5), NOTHING, 0.0, settings(not_after=NOT_AFTER), Kind.DONE, Phase.REPLACED, False, NEWER),
+    (
+        "newer",
+        created(NOT_AFTER + 5),
+        NOTHING,
+        0.0,
+        settings(not_after=NOT_AFTER),
+        Kind.DONE,
+        Phase.REPLACED,
+        False,
+        NEWER,
+    ),
     (
         "newer-always",
         created(NOT_AFTER + 5),
@@ -593,22 +603,22 @@ def test_phase_values_are_distinct_lower_case_words() -> None:
         # something moved, no end in sight (tasks stopping one by one): settle for 8 s
         (1.0, True, False, 8.0),
         (60.0, True, False, 8.0),
-        # something moved and the end is near (DRAINING, no tasks): look again at once
-        (15.0, True, True, 1.0),
-        # nothing moves: triple, up to 60 s
-        (1.0, False, False, 3.0),
-        (3.0, False, False, 9.0),
-        (9.0, False, False, 27.0),
-        (27.0, False, False, 60.0),
-        (60.0, False, False, 60.0),
-        (100.0, False, False, 60.0),
-        # nothing moves, the end is near: up to 3 s
-        (1.0, False, True, 3.0),
-        (2.0, False, True, 3.0),
-        (60.0, False, True, 3.0),
+        # something moved and the end is near (DRAINING, no tasks; a drain window): look again in 2.5 s
+        (15.0, True, True, 2.5),
+        # nothing moves: double, up to 30 s
+        (2.5, False, False, 5.0),
+        (5.0, False, False, 10.0),
+        (10.0, False, False, 20.0),
+        (20.0, False, False, 30.0),
+        (30.0, False, False, 30.0),
+        (100.0, False, False, 30.0),
+        # nothing moves, the end is near: every 2.5 s
+        (1.0, False, True, 2.5),
+        (2.0, False, True, 2.5),
+        (60.0, False, True, 2.5),
         # never below the fast interval
-        (0.0, False, False, 1.0),
-        (0.1, False, True, 1.0),
+        (0.0, False, False, 2.5),
+        (0.1, False, True, 2.5),
     ],
 )
 def test_next_interval(previous: float, changed: bool, imminent: bool, expected: float) -> None:

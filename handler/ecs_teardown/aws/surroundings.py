@@ -58,6 +58,7 @@ class Surroundings:
         stop_timeout = self._stop_timeout(snapshot, notes)
         scaling, suspended = (None, False) if snapshot.scheduling == DAEMON else self._suspend(cluster, service, notes)
         delays = self._delays(snapshot.target_groups, notes)
+        unread = tuple(arn for arn in snapshot.target_groups if arn not in dict(delays))
         lowered: list[tuple[str, int]] = []
         shared: list[str] = []
         if lower_to is not None:
@@ -68,7 +69,8 @@ class Surroundings:
                     shared.append(arn)
                 elif self._set_delay(arn, lower_to, notes):
                     lowered.append((arn, lower_to))
-        return Preparation(scaling, suspended, tuple(delays), tuple(lowered), tuple(shared), stop_timeout, tuple(notes))
+        found = (tuple(delays), tuple(lowered), tuple(shared))
+        return Preparation(scaling, suspended, *found, stop_timeout_s=stop_timeout, notes=tuple(notes), unread=unread)
 
     def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
         problems: list[str] = []

@@ -19,6 +19,7 @@ from typing import Any
 from .model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S
 
 DEFAULT_STOP_TIMEOUT_S = 30  # ECS's stopTimeout when a container sets none
+DEFAULT_DEREGISTRATION_DELAY_S = 300  # ELB's default: what a target group whose delay cannot be read counts as
 DRAIN_MARGIN_S = 60  # `auto` allows the expected drain plus this much
 WINDOW_SLACK_S = 10  # the drain window stays open this long past its expected end
 
@@ -51,12 +52,14 @@ class Preparation:
     shared: tuple[str, ...] = ()  # target groups another live service uses: never lowered
     stop_timeout_s: int | None = DEFAULT_STOP_TIMEOUT_S
     notes: tuple[str, ...] = field(default=(), compare=False)
+    unread: tuple[str, ...] = ()  # target groups whose delay could not be read: counted as ELB's default
 
     @property
     def delay_s(self) -> int | None:
         """The deregistration delay the service's tasks will wait out: the largest, after any lowering."""
         lowered = dict(self.lowered)
         delays = [lowered.get(arn, delay) for arn, delay in self.delays]
+        delays += [DEFAULT_DEREGISTRATION_DELAY_S for _ in self.unread]
         return max(delays, default=0)
 
     @property
@@ -91,6 +94,7 @@ class Preparation:
             name = arn.split(":")[-1]
             shown = f"{delay} s -> {lowered[arn]} s" if arn in lowered else f"{delay} s"
             parts.append(f"{name} deregistration delay {shown}{' (shared: kept)' if arn in self.shared else ''}")
+        parts += [f"{arn.split(':')[-1]} deregistration delay not read (counted as 300 s)" for arn in self.unread]
         stop = "unknown" if self.stop_timeout_s is None else f"{self.stop_timeout_s} s"
         parts.append(f"stop timeout {stop}; drain timeout {drain_timeout_s:g} s")
         return "; ".join([*parts, *self.notes])
@@ -110,6 +114,8 @@ class Preparation:
             wire["Lowered"] = [list(pair) for pair in self.lowered]
         if self.shared:
             wire["Shared"] = list(self.shared)
+        if self.unread:
+            wire["Unread"] = list(self.unread)
         return wire
 
     @classmethod
@@ -134,6 +140,7 @@ class Preparation:
                 lowered=_pairs(value.get("Lowered", [])),
                 shared=tuple(str(arn) for arn in value.get("Shared", []) if isinstance(arn, str)),
                 stop_timeout_s=stop,
+                unread=tuple(str(arn) for arn in value.get("Unread", []) if isinstance(arn, str)),
             )
         except (TypeError, ValueError):
             return None

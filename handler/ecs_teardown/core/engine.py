@@ -97,19 +97,31 @@ def _next_drain_moment(states: dict[str, ServiceState], started_at: float, setti
         if s.outcome is Outcome.UNFINISHED and s.phase is Phase.DRAINING_TASKS:
             drain_start = s.drain_started_at or started_at
             moments.append(drain_start + drain_timeout_s(settings, s.progress.preparation))
-            if s.progress.preparation is not None:
-                moments.append(s.progress.preparation.window(drain_start)[0])
+            window = drain_window(s, started_at)
+            if window is not None:
+                moments.append(window[0])
     upcoming = [moment for moment in moments if moment > now]
     return min(upcoming) if upcoming else float("inf")
 
 
-def in_drain_window(state: ServiceState, started_at: float, now: float) -> bool:
-    """True while a draining service's tasks are due to stop: the reading that shows them gone is near."""
+def drain_window(state: ServiceState, started_at: float) -> tuple[float, float] | None:
+    """When a draining service's tasks should stop (Preparation.window), or None where that is not known: no
+    preparation yet, or a target group of the service whose deregistration delay was not read (its tasks may be
+    held for up to an hour). Without a window the poll only follows PollPolicy's patient intervals."""
     preparation = state.progress.preparation
     if state.phase is not Phase.DRAINING_TASKS or preparation is None:
-        return False
-    opens, closes = preparation.window(state.drain_started_at or started_at)
-    return opens <= now <= closes
+        return None
+    read = {arn for arn, _ in preparation.delays}
+    groups = state.snapshot.target_groups if state.snapshot is not None else ()
+    if preparation.unread or any(arn not in read for arn in groups):
+        return None
+    return preparation.window(state.drain_started_at or started_at)
+
+
+def in_drain_window(state: ServiceState, started_at: float, now: float) -> bool:
+    """True while a draining service's tasks are due to stop: the reading that shows them gone is near."""
+    window = drain_window(state, started_at)
+    return window is not None and window[0] <= now <= window[1]
 
 
 @dataclass
