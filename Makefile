@@ -18,7 +18,7 @@ LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed-stamp
 SAM_ENV = PATH="$(dir $(realpath $(LAMBDA_VENV)/bin/python))$${PATH:+:$$PATH}" SAM_CLI_TELEMETRY=0
 
-.PHONY: venv demo test test-py313 lint check build layer-size bench unit functional integration clean
+.PHONY: venv demo test test-py313 lint check build layer-size bench unit functional integration clean mutate
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ venv: $(STAMP)
 ## The main job on the embedded default: an in-process AWS (moto's server on 127.0.0.1).
 demo: $(STAMP)
 	$(BIN)/python -m ecs_teardown_tools.demo
+
+## The embedded AWS on its own, for the README's emulator examples: moto on 127.0.0.1:$(EMULATOR_PORT) with a cluster
+## `demo` (services `web` and `worker`); Ctrl-C stops it.
+EMULATOR_PORT ?= 5000
+.PHONY: emulator
+emulator: $(STAMP)
+	$(BIN)/python -m ecs_teardown_tools.emulator --port $(EMULATOR_PORT)
 
 ## Every test: lint and types, then unit, functional, integration and template (cfn-lint, SAM) tests.
 test: lint $(SAM_STAMP) $(LAMBDA_STAMP)
@@ -79,6 +86,12 @@ lint: $(STAMP)
 
 unit functional integration: $(STAMP)
 	$(BIN)/python -m pytest tests/$@
+
+## Mutation testing (mutmut, mutation/): the core, the physical ids, the properties and the ResponseURL check, each
+## mutant against tests/unit and tests/functional; prints the score per module and every surviving mutant. Not part
+## of `make test` (tens of minutes on 2 cores). `make mutate MODULES="core/machine.py cfn/identity.py"` runs a few.
+mutate: $(STAMP)
+	$(BIN)/python mutation/run.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) $(VENV_313) $(SAM_VENV) $(LAMBDA_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

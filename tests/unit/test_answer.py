@@ -160,6 +160,128 @@ def test_local_opt_in_absent_by_default() -> None:
     assert check_response_url(url("s3.amazonaws.com")).hostname == "s3.amazonaws.com"
 
 
+@pytest.mark.parametrize("value", ["", None, 42])
+def test_no_response_url_word_for_word(value: object) -> None:
+    with pytest.raises(ResponseUrlError) as caught:
+        check_response_url(value, allow_local=False)
+    assert str(caught.value) == "the event has no ResponseURL"
+
+
+LOCAL_HINT = f"; local hosts need {ALLOW_LOCAL_ENV}=true"
+
+
+@pytest.mark.parametrize(
+    ("target", "partition", "message"),
+    [
+        # the refused host itself, lower-cased as urlsplit reads it, and nothing of the path or the query
+        (url("evil.example"), None, "refusing to answer to host 'evil.example': not an AWS host"),
+        (url("S3.Evil.Example"), None, "refusing to answer to host 's3.evil.example': not an AWS host"),
+        (url("a.b_c.amazonaws.com"), None, "refusing to answer to host 'a.b_c.amazonaws.com': not an AWS host"),
+        (url(""), None, "refusing to answer to host '(none)': not an AWS host"),
+        (url("127.0.0.1"), None, f"refusing to answer to host '127.0.0.1': not an AWS host{LOCAL_HINT}"),
+        (url("localhost:8443"), None, f"refusing to answer to host 'localhost': not an AWS host{LOCAL_HINT}"),
+        (url("127.0.0.2"), None, "refusing to answer to host '127.0.0.2': not an AWS host"),
+        # with the function's own partition: only its hosts, and the message says which partition
+        (
+            url("s3.amazonaws.com.cn"),
+            "aws",
+            "refusing to answer to host 's3.amazonaws.com.cn': not an AWS host of partition 'aws'",
+        ),
+        (
+            url("s3.amazonaws.com"),
+            "aws-cn",
+            "refusing to answer to host 's3.amazonaws.com': not an AWS host of partition 'aws-cn'",
+        ),
+        (
+            url("localhost"),
+            "aws",
+            f"refusing to answer to host 'localhost': not an AWS host of partition 'aws'{LOCAL_HINT}",
+        ),
+        # the other refusals, word for word
+        (url("s3.amazonaws.com", "http"), None, "the ResponseURL must use https, not 'http'"),
+        (f"s3.amazonaws.com{PATH}", None, "the ResponseURL must use https, not 'no scheme'"),
+        (
+            url("s3.amazonaws.com:8443"),
+            None,
+            "refusing to answer to port 8443 of 's3.amazonaws.com': AWS answers use 443",
+        ),
+        (url("u@s3.amazonaws.com"), None, "the ResponseURL must not carry user information"),
+        (url(":p@s3.amazonaws.com"), None, "the ResponseURL must not carry user information"),
+        (
+            url("s3.amazonaws.com:x"),
+            None,
+            "the ResponseURL is malformed (Port could not be cast to integer value as 'x')",
+        ),
+        (url("s3.amazonaws.cöm"), None, "the ResponseURL holds characters outside ASCII"),
+    ],
+)
+def test_refusal_messages_name_the_host_exactly(target: str, partition: str | None, message: str) -> None:
+    with pytest.raises(ResponseUrlError) as caught:
+        check_response_url(target, allow_local=False, partition=partition)
+    assert str(caught.value) == message
+
+
+def test_a_refused_host_is_shown_cut_to_80_characters() -> None:
+    host = "a" * 63 + "." + "b" * 63 + ".example"
+    with pytest.raises(ResponseUrlError) as caught:
+        check_response_url(url(host), allow_local=False)
+    assert str(caught.value) == f"refusing to answer to host {host[:80]!r}: not an AWS host"
+
+
+def dns_name(length: int, suffix: str = ".amazonaws.com") -> str:
+    """A host of exactly `length` characters: labels of 63 (and one shorter) before `suffix`."""
+    room = length - len(suffix)
+    labels = []
+    while room > 64:
+        labels.append("a" * 63)
+        room -= 64
+    labels.append("b" * room)
+    return ".".join(labels) + suffix
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "s3.b-c.amazonaws.com",
+        "a.b.c.d.s3.amazonaws.com",
+        "a." + "b" * 63 + ".amazonaws.com",  # a label of 63: the longest DNS allows
+        "0.amazonaws.com",
+        dns_name(253),  # the longest name DNS allows
+        "s3.amazonaws.com.cn",  # any partition's host, where the function's own is not known
+    ],
+)
+def test_hosts_with_valid_labels_everywhere_are_accepted(host: str) -> None:
+    assert check_response_url(url(host), allow_local=False).hostname == host
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "a.b_c.amazonaws.com",  # an underscore beyond the first label
+        "a.-b.amazonaws.com",  # a label that starts with a hyphen
+        "a.b-.amazonaws.com",  # a label that ends with a hyphen
+        "s3-.amazonaws.com",
+        "a..amazonaws.com",  # an empty label
+        "a." + "b" * 64 + ".amazonaws.com",  # a label of 64
+        dns_name(254),  # a name over 253 characters
+        "s3.amazonaws.com.",  # the root's dot: not a form CloudFormation uses
+        "s3.amazonaws.com.cn.",
+    ],
+)
+def test_hosts_with_an_invalid_label_anywhere_are_refused(host: str) -> None:
+    with pytest.raises(ResponseUrlError) as caught:
+        check_response_url(url(host), allow_local=False)
+    assert str(caught.value) == f"refusing to answer to host {host[:80]!r}: not an AWS host"
+
+
+def test_the_function_s_partition_narrows_the_hosts_to_its_own() -> None:
+    cn = "s3.cn-north-1.amazonaws.com.cn"
+    assert check_response_url(url(cn), partition="aws-cn").hostname == cn
+    assert check_response_url(url(cn), partition="aws-unknown").hostname == cn  # unknown: any partition's host
+    with pytest.raises(ResponseUrlError):
+        check_response_url(url(cn), partition="aws")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # fit_body
 # ---------------------------------------------------------------------------------------------------------------

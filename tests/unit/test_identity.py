@@ -124,6 +124,8 @@ def test_failed_create_id_is_never_recognized_as_issued(request_id: str) -> None
         ("", "unknown"),
         ("/?#", "unknown"),
         ("r" * 100, "r" * 64),
+        ("ABC-def-0123", "ABC-def-0123"),  # upper case is kept
+        ("a_b.c d", "abcd"),
     ],
 )
 def test_failed_create_id_keeps_only_safe_characters(request_id: str, sanitized: str) -> None:
@@ -160,3 +162,62 @@ def test_failed_create_id_keeps_only_safe_characters(request_id: str, sanitized:
 )
 def test_ids_not_issued_here_are_not_recognized(physical_id: object) -> None:
     assert parse_id(physical_id) is None
+
+
+def test_a_long_logical_id_is_cut_to_255_characters() -> None:
+    physical_id = resource_id(STACK_ID, "L" * 300)
+    assert physical_id.split("/")[2] == "L" * 255
+    assert parse_id(physical_id) == IssuedId(IdKind.RESOURCE)
+
+
+SEVERAL = f"{PREFIX}/prod/2-services/"
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        pytest.param(SEVERAL + "A" * 32, id="upper-case-digest"),
+        pytest.param(SEVERAL + "aB" * 16, id="mixed-case-digest"),
+        pytest.param(SEVERAL + "a" * 31, id="digest-31"),
+        pytest.param(SEVERAL + "a" * 33, id="digest-33"),
+        pytest.param(SEVERAL + "a" * 24, id="digest-of-a-resource-id"),
+        pytest.param(SEVERAL + "a" * 64, id="digest-64"),
+        pytest.param(f"{PREFIX}/prod/eu/2-services/" + "a" * 32, id="slash-in-cluster"),
+        pytest.param(f"{PREFIX}/prod.eu/2-services/" + "a" * 32, id="dot-in-cluster"),
+        pytest.param(f"{PREFIX}/{'c' * 256}/2-services/" + "a" * 32, id="cluster-256"),
+        pytest.param(f"{PREFIX}/prod/-services/" + "a" * 32, id="no-count"),
+        pytest.param(f"{PREFIX}/prod/2-Services/" + "a" * 32, id="upper-case-Services"),
+        pytest.param(f"{PREFIX}/prod/2-service/" + "a" * 32, id="singular"),
+        pytest.param(f"{PREFIX}/prod/٢-services/" + "a" * 32, id="non-ascii-count"),
+        pytest.param("ECS-TEARDOWN/prod/2-services/" + "a" * 32, id="upper-case-prefix"),
+        pytest.param(f"x{PREFIX}/prod/2-services/" + "a" * 32, id="text-before"),
+    ],
+)
+def test_the_several_services_id_pattern_is_tight(physical_id: str) -> None:
+    assert parse_id(physical_id) is None
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        SEVERAL + "0123456789abcdef" * 2,
+        f"{PREFIX}/My_Cluster-1/9-services/" + "f" * 32,
+        f"{PREFIX}/c/50-services/" + "0" * 32,
+    ],
+)
+def test_the_several_services_id_pattern_accepts_what_0_1_issued(physical_id: str) -> None:
+    assert parse_id(physical_id) == IssuedId(IdKind.SERVICES_DIGEST)
+
+
+def service_arn_of_length(length: int) -> str:
+    """A service ARN the pattern matches, `length` bytes long (its region padded: the pattern bounds no part's
+    length but the names')."""
+    base = arn("web", region="us-east-1")
+    return arn("web", region="us-" + "e" * (length - len(base) + 4) + "-1")
+
+
+def test_an_id_over_1024_bytes_is_not_read_even_when_its_pattern_matches() -> None:
+    at_limit, over = service_arn_of_length(MAX_ID_BYTES), service_arn_of_length(MAX_ID_BYTES + 1)
+    assert (len(at_limit.encode()), len(over.encode())) == (MAX_ID_BYTES, MAX_ID_BYTES + 1)
+    assert parse_id(at_limit) == IssuedId(IdKind.SERVICE_ARN)
+    assert parse_id(over) is None

@@ -62,3 +62,19 @@ def test_the_function_s_own_unknown_partition_is_refused_at_create() -> None:
     with pytest.raises(PropertyError, match=r"^This function's ARN: partition 'aws-future' is not one"):
         request_of({"ResourceProperties": {"Service": "web"}}, context(), Edges())
     assert ArnScope.from_arn(context.invoked_function_arn) is not None
+
+
+def test_answer_host_suffixes_are_every_partition_s_with_its_dot_longest_first() -> None:
+    suffixes = partitions.answer_host_suffixes()
+    assert isinstance(suffixes, tuple)
+    assert set(suffixes) == {f".{suffix}" for suffix in partitions.DNS_SUFFIXES.values()}
+    assert len(suffixes) == len(set(partitions.DNS_SUFFIXES.values()))  # aws and aws-us-gov share one: once
+    assert [len(s) for s in suffixes] == sorted((len(s) for s in suffixes), reverse=True)
+    assert suffixes[0] == ".amazonaws.com.cn"
+
+
+@pytest.mark.parametrize(
+    ("partition", "known"), [("aws", True), ("aws-iso-f", True), ("aws-future", False), ("", False), ("AWS", False)]
+)
+def test_is_known(partition: str, known: bool) -> None:
+    assert partitions.is_known(partition) is known

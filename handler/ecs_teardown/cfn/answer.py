@@ -69,9 +69,9 @@ def check_response_url(url: object, allow_local: bool = False, partition: str | 
     if allow_local and host in LOCAL_HOSTS:
         return parts
     suffixes = (f".{DNS_SUFFIXES[partition]}",) if partition in DNS_SUFFIXES else AWS_HOST_SUFFIXES
-    is_aws = bool(_HOST_RE.match(host)) and any(
-        host.endswith(suffix) and len(host) > len(suffix) for suffix in suffixes
-    )
+    # A host _HOST_RE accepts begins with a letter or digit, never with the suffix's dot: ending with a suffix, it has
+    # at least one label of its own before it (the bare suffix, "amazonaws.com", never matches ".amazonaws.com").
+    is_aws = bool(_HOST_RE.match(host)) and any(host.endswith(suffix) for suffix in suffixes)
     if not is_aws:
         shown = host[:80] or "(none)"
         local = f"; local hosts need {ALLOW_LOCAL_ENV}=true" if host in LOCAL_HOSTS else ""

@@ -198,6 +198,8 @@ def _past_deployment(snapshot: ServiceSnapshot, progress: Progress, settings: Se
 
 
 def _newer_than_request(snapshot: ServiceSnapshot, settings: Settings) -> bool:
+    """Created strictly after `not_after`: a service created up to and including that moment (the request's own
+    time plus the clock skew allowed) is the request's own and is torn down; only a later one is left alone."""
     if snapshot.created_at is None or settings.not_after is None or snapshot.gone:
         return False
     return snapshot.created_at > settings.not_after
