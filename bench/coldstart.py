@@ -1,6 +1,11 @@
 """Cold start, measured in fresh processes: the handler's first Delete against the least a program can do for the
 same answer, both on the same interpreter, against the same local servers (moto's ECS and an HTTPS answer
 endpoint, both on 127.0.0.1, both run by this process). Also the dependency layer's zipped size.
+
+The handler runs from a copy of what `sam build` puts in the function (handler/Makefile: app.py and ecs_teardown,
+no .pyc), never from handler/ itself, where any test run leaves .pyc that Lambda never has. The handler and the
+minimal program take turns, run by run, so a machine whose load changes meanwhile weighs on both alike; each run
+reports its CPU time too, which that load hardly moves.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER_DIR = ROOT / "handler"
 LAYER_DIR = ROOT / ".aws-sam" / "build" / "DependenciesLayer" / "python"
+BUILT_FUNCTION = ROOT / ".aws-sam" / "build" / "TeardownFunction"  # what Lambda runs: handler/Makefile's .pyc included
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 LAMBDA_PYTHON = ROOT / ".venv-lambda" / "bin" / "python"  # python3.13 with boto3 only, like the Lambda runtime
 CHILD_TIMEOUT_S = 60.0
@@ -32,11 +38,11 @@ SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{SERVICE}"
 # is a plain object, since ecs_teardown_tools.local is never imported in Lambda.
 HANDLER_CHILD = """
 import time
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 import json, sys
 sys.path[:0] = json.loads(sys.argv[1])
 import app
-imported = time.perf_counter()
+imported, imported_cpu = time.perf_counter(), time.process_time()
 
 class Context:
     function_name = "ecs-teardown-bench"
@@ -49,18 +55,18 @@ class Context:
         return 900_000
 
 app.lambda_handler(json.loads(sys.argv[2]), Context())
-answered = time.perf_counter()
-print("BENCH-TIMES", imported - started, answered - started)
+answered, answered_cpu = time.perf_counter(), time.process_time()
+print("BENCH-TIMES", imported - started, answered - started, imported_cpu - started_cpu, answered_cpu - started_cpu)
 """
 
 # The least a program can do for the same answer: boto3, an ECS client, one DescribeServices, one HTTPS PUT.
 MINIMAL_CHILD = """
 import time
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 import http.client, json, ssl, sys
 from urllib.parse import urlsplit
 import boto3
-imported = time.perf_counter()
+imported, imported_cpu = time.perf_counter(), time.process_time()
 event = json.loads(sys.argv[2])
 properties = event["ResourceProperties"]
 boto3.client("ecs").describe_services(cluster=properties["Cluster"], services=[properties["Service"]])
@@ -72,19 +78,21 @@ url = urlsplit(event["ResponseURL"])
 connection = http.client.HTTPSConnection(url.hostname, url.port, context=ssl.create_default_context(), timeout=10)
 connection.request("PUT", f"{url.path}?{url.query}", body=body, headers={"Content-Type": ""})
 assert connection.getresponse().status == 200
-answered = time.perf_counter()
-print("BENCH-TIMES", imported - started, answered - started)
+answered, answered_cpu = time.perf_counter(), time.process_time()
+print("BENCH-TIMES", imported - started, answered - started, imported_cpu - started_cpu, answered_cpu - started_cpu)
 """
 
 
 @dataclass
 class ColdStart:
-    """Medians over the repeats, in seconds: import only, and import through the delivered answer."""
+    """Medians over the repeats, in seconds: import only, and import through the delivered answer (wall clock; the
+    process's CPU time for the latter too)."""
 
     label: str
     python: str
     imports: list[float] = field(default_factory=list)
     totals: list[float] = field(default_factory=list)
+    cpu_totals: list[float] = field(default_factory=list)
     error: str = ""
 
     @property
@@ -94,6 +102,10 @@ class ColdStart:
     @property
     def median_total(self) -> float:
         return statistics.median(self.totals) if self.totals else float("nan")
+
+    @property
+    def median_cpu_total(self) -> float:
+        return statistics.median(self.cpu_totals) if self.cpu_totals else float("nan")
 
 
 @contextmanager
@@ -152,40 +164,61 @@ def child_env(moto_url: str, cert_path: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "SSL_CERT_FILE": cert_path,
         "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL": "true",
+        # What template.yaml's Globals set for the function.
+        "POWERTOOLS_SERVICE_NAME": "ecs-teardown",
+        "POWERTOOLS_METRICS_NAMESPACE": "EcsTeardown",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
         # Lambda cannot write .pyc files either (its code is read-only): a layer without them compiles each time.
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
     }
 
 
-def measure(
-    label: str, python: Path, script: str, paths: list[Path], repeats: int, moto_url: str, answers: Any
-) -> ColdStart:
-    """Run `script` in `repeats` fresh processes (after one unmeasured warm-up for the OS's file cache)."""
-    result = ColdStart(label, python.name)
-    if not python.exists():
-        result.error = f"{python} not found"
-        return result
+@dataclass(frozen=True)
+class Program:
+    """One kind of fresh process: which interpreter runs which script, with which paths before its own."""
+
+    label: str
+    python: Path
+    script: str
+    paths: tuple[Path, ...] = ()
+
+
+def measure(programs: list[Program], repeats: int, moto_url: str, answers: Any) -> list[ColdStart]:
+    """Run each program in `repeats` fresh processes, taking turns (after one unmeasured round, the warm-up for the
+    OS's file cache). A program that fails stops being run; its ColdStart says why."""
+    results = [ColdStart(program.label, program.python.name) for program in programs]
+    for program, result in zip(programs, results, strict=True):
+        if not program.python.exists():
+            result.error = f"{program.python} not found"
     env = child_env(moto_url, answers.cert_path)
     for attempt in range(repeats + 1):
-        before = len(answers.answers)
-        event = delete_event(answers, f"bench-{label.replace(' ', '-')}-{attempt}")
-        argv = [str(python), "-c", script, json.dumps([str(p) for p in paths]), json.dumps(event)]
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
-        times = [line for line in done.stdout.splitlines() if line.startswith("BENCH-TIMES ")]
-        delivered = answers.wait_for(before + 1, timeout_s=5.0)
-        if done.returncode != 0 or not times or len(delivered) <= before:
-            result.error = (done.stderr.strip().splitlines() or ["no answer delivered"])[-1][:160]
-            return result
-        if delivered[-1].body.get("Status") != "SUCCESS":
-            result.error = f"answer was {delivered[-1].body.get('Status')}: {delivered[-1].body.get('Reason')}"[:160]
-            return result
-        if attempt == 0:
-            continue  # the warm-up: page cache and DNS-free localhost paths, for both kinds alike
-        imported, total = (float(value) for value in times[-1].split()[1:3])
-        result.imports.append(imported)
-        result.totals.append(total)
-    return result
+        for program, result in zip(programs, results, strict=True):
+            if not result.error:
+                run_once(program, result, attempt, env, answers)
+    return results
+
+
+def run_once(program: Program, result: ColdStart, attempt: int, env: dict[str, str], answers: Any) -> None:
+    before = len(answers.answers)
+    event = delete_event(answers, f"bench-{program.label.replace(' ', '-')}-{attempt}")
+    paths = json.dumps([str(path) for path in program.paths])
+    argv = [str(program.python), "-c", program.script, paths, json.dumps(event)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
+    times = [line for line in done.stdout.splitlines() if line.startswith("BENCH-TIMES ")]
+    delivered = answers.wait_for(before + 1, timeout_s=5.0)
+    if done.returncode != 0 or not times or len(delivered) <= before:
+        result.error = (done.stderr.strip().splitlines() or ["no answer delivered"])[-1][:160]
+        return
+    if delivered[-1].body.get("Status") != "SUCCESS":
+        result.error = f"answer was {delivered[-1].body.get('Status')}: {delivered[-1].body.get('Reason')}"[:160]
+        return
+    if attempt == 0:
+        return  # the warm-up: page cache and DNS-free localhost paths, for every program alike
+    imported, total, _, cpu_total = (float(value) for value in times[-1].split()[1:5])
+    result.imports.append(imported)
+    result.totals.append(total)
+    result.cpu_totals.append(cpu_total)
 
 
 @dataclass(frozen=True)
@@ -204,14 +237,33 @@ class Comparison:
     def ratio(self) -> float:
         return self.handler.median_total / self.minimal.median_total
 
+    @property
+    def cpu_ratio(self) -> float:
+        """The same ratio in CPU time: what a loaded machine's wall clock blurs (other processes' turns)."""
+        return self.handler.median_cpu_total / self.minimal.median_cpu_total
 
-def precompiled_layer(scratch: Path) -> Path | None:
-    """A copy of the built layer with .pyc files (unchecked-hash: valid whatever mtimes the zip keeps), to show
-    what compiling the layer's sources at every cold start costs; None when compileall fails."""
+
+def function_code(scratch: Path) -> Path:
+    """What handler/Makefile puts in the function: app.py and the ecs_teardown package, without .pyc (Lambda's code
+    is read-only, so each cold start compiles them)."""
     import shutil
 
-    copy = scratch / "python"
-    shutil.copytree(LAYER_DIR, copy)
+    code = scratch / "function"
+    code.mkdir()
+    shutil.copy2(HANDLER_DIR / "app.py", code / "app.py")
+    shutil.copytree(
+        HANDLER_DIR / "ecs_teardown", code / "ecs_teardown", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    return code
+
+
+def precompiled(code: Path, scratch: Path) -> Path | None:
+    """A copy of the function's code with .pyc (unchecked-hash: valid whatever mtimes the zip keeps), to show what
+    compiling it at every cold start costs; None when compileall fails. (The built layer has its .pyc already.)"""
+    import shutil
+
+    copy = scratch / "function-pyc"
+    shutil.copytree(code, copy)
     done = subprocess.run(
         [str(LAMBDA_PYTHON), "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(copy)],
         capture_output=True,
@@ -222,26 +274,33 @@ def precompiled_layer(scratch: Path) -> Path | None:
 
 
 def run_cold_starts(repeats: int) -> list[Comparison]:
-    """On .venv's python; then on python3.13 with only boto3 plus the built layer (as in Lambda: crhelper and
-    Powertools come from the layer, which holds no .pyc), and with a precompiled copy of that layer."""
+    """On .venv's python; then as in Lambda: python3.13 with only boto3 (the runtime's) plus the built layer (crhelper
+    and Powertools, with .pyc for what the cold start imports) and the function's code without .pyc; and, for
+    comparison, that code precompiled."""
     rows: list[Comparison] = []
     with local_servers() as (moto_url, answers), tempfile.TemporaryDirectory(prefix="ecs-teardown-bench-") as scratch:
+        code = function_code(Path(scratch))
         version = python_version(VENV_PYTHON)
-        handler = measure("handler", VENV_PYTHON, HANDLER_CHILD, [HANDLER_DIR], repeats, moto_url, answers)
-        minimal = measure("minimal", VENV_PYTHON, MINIMAL_CHILD, [], repeats, moto_url, answers)
+        programs = [
+            Program("handler", VENV_PYTHON, HANDLER_CHILD, (code,)),
+            Program("minimal", VENV_PYTHON, MINIMAL_CHILD),
+        ]
+        handler, minimal = measure(programs, repeats, moto_url, answers)
         rows.append(Comparison(f"python {version} (.venv)", handler, minimal))
         if not (LAMBDA_PYTHON.exists() and LAYER_DIR.exists()):
             return rows
         version = python_version(LAMBDA_PYTHON)
-        paths = [HANDLER_DIR, LAYER_DIR]
-        handler = measure("handler-313", LAMBDA_PYTHON, HANDLER_CHILD, paths, repeats, moto_url, answers)
-        minimal = measure("minimal-313", LAMBDA_PYTHON, MINIMAL_CHILD, [], repeats, moto_url, answers)
-        rows.append(Comparison(f"python {version} + built layer", handler, minimal))
-        compiled = precompiled_layer(Path(scratch))
-        if compiled is not None:
-            paths = [HANDLER_DIR, compiled]
-            handler = measure("handler-313-pyc", LAMBDA_PYTHON, HANDLER_CHILD, paths, repeats, moto_url, answers)
-            rows.append(Comparison(f"python {version} + layer with .pyc", handler, minimal))
+        programs = [
+            Program("handler-313", LAMBDA_PYTHON, HANDLER_CHILD, (code, LAYER_DIR)),
+            Program("minimal-313", LAMBDA_PYTHON, MINIMAL_CHILD),
+        ]
+        built = BUILT_FUNCTION if (BUILT_FUNCTION / "app.py").exists() else precompiled(code, Path(scratch))
+        if built is not None:
+            programs.append(Program("handler-313-pyc", LAMBDA_PYTHON, HANDLER_CHILD, (built, LAYER_DIR)))
+        handler, minimal, *more = measure(programs, repeats, moto_url, answers)
+        if more:  # the artifact as built (its .pyc compiled by handler/Makefile): the row the target judges
+            rows.append(Comparison(f"python {version} + built layer + built function", more[0], minimal))
+        rows.append(Comparison(f"python {version} + built layer, function without .pyc", handler, minimal))
     return rows
 
 

@@ -52,7 +52,7 @@ CALLS_TARGET = 2.0  # ECS calls per service, against the waiter's
 FAST_DRAIN_S = 5  # DeregistrationDelaySeconds for the fast drain
 FAST_DRAIN_TARGET_S = 60.0  # an ALB-backed service at the default 300 s delay, with fast drain (median and p90)
 SCALE_TARGET = 1.1
-COLD_START_TARGET = 1.3
+COLD_START_TARGET = 1.15
 LAYER_TARGET_BYTES = 2_000_000
 
 # For comparison, not shipped: the engine's first policy (1 s after any change, 1.5x up to 15 s, 2 s near the end).
@@ -459,10 +459,11 @@ def section_cold_start() -> None:
     print("   same answer (import boto3, an ECS client, one DescribeServices, one PUT with http.client)")
     comparisons = coldstart.run_cold_starts(COLD_START_REPEATS)
     headers = ["interpreter", "handler import s", "handler answer s", "minimal import s", "minimal answer s", "ratio"]
+    headers.append("CPU ratio")
     rows: list[list[object]] = []
     for row in comparisons:
         if row.error:
-            rows.append([row.interpreter, row.error, "", "", "", "-"])
+            rows.append([row.interpreter, row.error, "", "", "", "-", "-"])
             continue
         handler, minimal = row.handler, row.minimal
         rows.append(
@@ -473,15 +474,20 @@ def section_cold_start() -> None:
                 f"{minimal.median_import:.3f}",
                 f"{minimal.median_total:.3f}",
                 f"{row.ratio:.2f}",
+                f"{row.cpu_ratio:.2f}",
             ]
         )
     print(table(headers, rows))
-    first = comparisons[0]
-    target = f"   target: handler <= {COLD_START_TARGET:g}x the minimal program, same interpreter (.venv python):"
-    if first.error:
+    # The target: the Lambda's own interpreter with the built layer and the built function (row 2).
+    lambda_row = comparisons[1] if len(comparisons) > 1 else None
+    target = (
+        f"   target: handler <= {COLD_START_TARGET:g}x the minimal program on python3.13, built layer and function:"
+    )
+    if lambda_row is None or lambda_row.error:
         print(f"{target} NOT MEASURED")
     else:
-        print(f"{target} {first.ratio:.2f}x, {verdict(first.ratio <= COLD_START_TARGET)}")
+        ratio, cpu = lambda_row.ratio, lambda_row.cpu_ratio
+        print(f"{target} {ratio:.2f}x wall, {cpu:.2f}x CPU, {verdict(max(ratio, cpu) <= COLD_START_TARGET)}")
     size = coldstart.layer_size()
     if isinstance(size, str):
         print(f"   layer: {size}")

@@ -16,12 +16,13 @@ from ..core.model import ECS_CONTROLLER, MISSING, REPLICA, UNREADABLE, ServiceSn
 from ..core.ports import CallOutcome, CallResult, EcsCallError
 from .bounded import bounded_config, worst_case_s
 from .errors import DESCRIBE_BATCH, THROTTLE_CODES, error_code, error_message, is_transient
-from .surroundings import Surroundings, sibling_clients
 
 __all__ = ["CALL_WORST_S", "DESCRIBE_BATCH", "EcsGateway", "error_code", "error_message", "is_transient"]
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
+
+    from .surroundings import Surroundings
 
 
 _GONE_CODES = {"ServiceNotFoundException", "ClusterNotFoundException"}
@@ -127,9 +128,19 @@ class EcsGateway:
         self.calls: dict[str, int] = {}
         self.throttles = 0
         self._count_retried_throttles()
-        self._around = Surroundings(
-            self._client, clients or sibling_clients(self._client, retries_configured), self._count
-        )
+        self._clients, self._retries_configured = clients, retries_configured
+        self._around_made: Surroundings | None = None
+
+    @property
+    def _around(self) -> Surroundings:
+        # Made (and its module imported) at the first preparation, not at the cold start: a Delete with nothing
+        # left to do, and every Create, never needs it.
+        if self._around_made is None:
+            from .surroundings import Surroundings, sibling_clients
+
+            clients = self._clients or sibling_clients(self._client, self._retries_configured)
+            self._around_made = Surroundings(self._client, clients, self._count)
+        return self._around_made
 
     def _count(self, operation: str) -> None:
         self.calls[operation] = self.calls.get(operation, 0) + 1
