@@ -1,23 +1,25 @@
 """`ecs-teardown`: the command line.
 
     ecs-teardown services --cluster C --service S [--service S2 ...]   tear these services down
+    ecs-teardown cluster CLUSTER        tear down every service of a cluster
     ecs-teardown stack STACK_NAME       tear down every AWS::ECS::Service of a stack (nested stacks too), so
                                         that the stack delete that follows cannot hang on them
     ecs-teardown invoke EVENT.json      run the Lambda handler in-process on a CloudFormation event, as
                                         `sam local invoke -e` would, but with no Docker
 
-Exit codes: 0 all gone (invoke: the answer was SUCCESS), 1 some failed (invoke: FAILED or no answer), 2 bad usage.
+Exit codes: 0 all gone (invoke: the answer was SUCCESS), 1 some failed or a named target not found (invoke: FAILED
+or no answer), 2 usage or configuration, 130 interrupted. Every error is one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from ecs_teardown.core.model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S
 
-from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
 
 def _teardown_options(command: argparse.ArgumentParser) -> None:
@@ -97,10 +99,15 @@ def _version() -> str:
         return "unknown"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (and where to read more), as every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ecs-teardown", description="Tear down Amazon ECS services safely.", epilog=EPILOG
-    )
+    parser = _Parser(prog="ecs-teardown", description="Tear down Amazon ECS services safely.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     services = commands.add_parser(
@@ -161,7 +168,9 @@ def _invoke_parser(commands: Any) -> None:
         "DescribeStacks); a hand-made event's StackId names no real stack",
     )
     local.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)")
-    local.add_argument("--timeout", type=float, default=900.0, help="the Lambda timeout to simulate, in seconds")
+    local.add_argument(
+        "--timeout", type=float, default=900.0, metavar="SECONDS", help="the Lambda timeout to simulate (default 900)"
+    )
     local.add_argument("--function-name", default="ecs-teardown-local", help="the simulated function's name")
     local.set_defaults(run=_run_invoke)
 
@@ -177,12 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"ecs-teardown: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(
-            "ecs-teardown: interrupted; services may be mid-teardown: run the same command again to resume",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+    except KeyboardInterrupt:  # Ctrl-C before a teardown's first write (or during `invoke`): exit as interrupted
+        print("\necs-teardown: interrupted; run the same command again to resume (it re-reads ECS)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
-from ecs_teardown.core.machine import Kind, Progress, Settings, decide
 from ecs_teardown.core.model import MISSING, ForceMode, ServiceRef, TeardownRequest
 from ecs_teardown.core.ports import EcsCallError
 
 from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NotFoundError, UsageError
+from .plan import plan
 from .targets import cluster_services, resolve_targets
 from .teardown import Options, Reporter, requests_for, stack_services, summarize, tear_down
 
@@ -89,9 +89,22 @@ def _run(command: Run) -> int:
             requests.append(request)
 
     def gateway_for(request: TeardownRequest) -> EcsGateway:
-        return EcsGateway(make_ecs_client(session, args.endpoint_url, region=regions[id(request)]))
+        region = regions[id(request)]
+        client = make_ecs_client(session, args.endpoint_url, region=region)
+        return EcsGateway(client, clients=_siblings(session, args.endpoint_url, region))
 
     return _tear_down(command, requests, gateway_for, regions)
+
+
+def _siblings(session: Any, endpoint_url: str | None, region: str) -> Callable[[str], Any]:
+    """The Application Auto Scaling and ELBv2 clients a teardown reads before its first write: from the command's
+    session (its --profile, or an emulator's dummy credentials), in the service's region, at --endpoint-url."""
+    from ecs_teardown.aws.ecs import client_config
+
+    def make(name: str) -> Any:
+        return session.client(name, region_name=region, endpoint_url=endpoint_url, config=client_config())
+
+    return make
 
 
 def _options(args: Any) -> Options:
@@ -106,13 +119,13 @@ def _tear_down(command: Run, requests: list[TeardownRequest], gateway_for: Gatew
         _say(reporter, "not-found", f"{ref}: {why}{ignored}", cluster=ref.cluster, service=ref.name)
     missed = bool(not_found) and not args.ignore_not_found
     reporter.expect(requests)
-    if args.dry_run or not requests:
+    if args.dry_run:
         plan(requests, gateway_for, reporter)
         count = sum(len(request.services) for request in requests)
         summary = f"dry run: {count} service(s) planned, {len(not_found)} not found; nothing was changed"
         _say(reporter, "summary", summary, dry_run=True, services=count, not_found=len(not_found))
         return EXIT_FAILED if missed else EXIT_OK
-    if not _confirmed(args, requests, gateway_for, reporter):
+    if requests and not _confirmed(args, requests, gateway_for, reporter):  # none left: nothing to confirm
         return EXIT_USAGE
     with _Interruptible(command):
         results = tear_down(requests, gateway_for, _options(args), reporter, stop=command.stop)
@@ -227,40 +240,3 @@ def _interrupted(requests: list[TeardownRequest], gateway_for: GatewayFor, repor
             _say(reporter, "state", f"{ref}: {state}", cluster=ref.cluster, service=ref.name, state=state)
     _say(reporter, "interrupted", "interrupted: run the same command again to resume (it re-reads ECS)")
     return EXIT_INTERRUPTED
-
-
-def plan(
-    requests: list[TeardownRequest], gateway_for: Callable[[TeardownRequest], EcsGateway], reporter: Reporter
-) -> None:
-    """--dry-run (and the question before a teardown): what the first round would do to each service."""
-    for request in requests:
-        settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive)
-        snapshots = gateway_for(request).describe(request.cluster, [ref.name for ref in request.services])
-        for ref in request.services:
-            snapshot = snapshots.get(ref.name)
-            action = decide(snapshot, Progress(), 0.0, settings)
-            then = {
-                Kind.SCALE_TO_ZERO: "scale to zero, wait for the tasks, delete, wait for INACTIVE",
-                Kind.DELETE: f"delete{' with force' if action.force else ''}, wait for INACTIVE",
-                Kind.WAIT: "wait",
-                Kind.DONE: "nothing (already gone)",
-                Kind.FAIL: "fail",
-            }[action.kind]
-            status = snapshot.status if snapshot else "unreadable"
-            counts = snapshot.counts() if snapshot and snapshot.status != "MISSING" else ""
-            if reporter.as_json:
-                reporter.emit(
-                    {
-                        "event": "plan",
-                        "cluster": ref.cluster,
-                        "service": ref.name,
-                        "status": status,
-                        "desired": snapshot.desired if snapshot else None,
-                        "running": snapshot.running if snapshot else None,
-                        "action": action.kind.value,
-                        "force": action.force,
-                        "plan": then,
-                    }
-                )
-            else:
-                reporter.line(f"{ref!s:<{reporter.width}}  {status:<9} {counts:<36} would: {then}")

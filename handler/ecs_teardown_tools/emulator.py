@@ -6,10 +6,17 @@ take seconds to stop, DeleteService leaves a service DRAINING for a while, DAEMO
 and a DRAINING service refuses UpdateService, as ECS does. Each service's tasks and status over time are its
 `Timeline`, a `ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). For demos and local trials
 only.
+
+`python -m ecs_teardown_tools.emulator --port 5000` (`make emulator`) serves it on its own, with a cluster `demo`
+to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it.
 """
 
 from __future__ import annotations
 
+import argparse
+import signal
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +41,11 @@ class EmbeddedAws:
     """moto's server on 127.0.0.1 (a free port), its ECS backend playing `Timeline`s. Use as a context manager."""
 
     def __init__(
-        self, account: str = "123456789012", region: str = "us-east-1", clock: Callable[[], float] = time.monotonic
+        self,
+        account: str = "123456789012",
+        region: str = "us-east-1",
+        clock: Callable[[], float] = time.monotonic,
+        port: int = 0,
     ) -> None:
         import logging
 
@@ -44,7 +55,7 @@ class EmbeddedAws:
         self.account, self.region, self.clock = account, region, clock
         self.timelines: dict[tuple[str, str], ServiceTimeline] = {}
         self._lock = threading.Lock()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.url = ""
 
     def __enter__(self) -> EmbeddedAws:
@@ -172,3 +183,84 @@ class _TimedBackend:
         self._refresh(service)
         if service.status != ACTIVE:
             raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
+
+
+# The emulator command's cluster: name, running tasks, seconds for them to stop, seconds DRAINING.
+DEMO_CLUSTER = "demo"
+DEMO_SERVICES = (("web", 3, 3.0, 2.0), ("worker", 2, 3.0, 2.0))
+DEMO_FOR_S = 3600.0  # the emulator stops on its own after this long, unless told otherwise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The embedded AWS on its own, on 127.0.0.1:PORT, with cluster `demo`, until Ctrl-C or `--for` runs out."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ecs_teardown_tools.emulator",
+        description="moto's server on 127.0.0.1 playing ECS (drains take seconds), with a cluster 'demo' holding "
+        "the services 'web' and 'worker'. Any credentials are accepted. Ctrl-C stops it.",
+    )
+    parser.add_argument(
+        "--port", type=_port, default=5000, help="the port on 127.0.0.1 (default 5000; 0: any free one)"
+    )
+    parser.add_argument(
+        "--for",
+        dest="seconds",
+        type=float,
+        default=DEMO_FOR_S,
+        metavar="SECONDS",
+        help=f"stop after this long (default {DEMO_FOR_S:g})",
+    )
+    args = parser.parse_args(argv)
+    if not _port_free(args.port):
+        print(f"emulator: 127.0.0.1:{args.port} is in use: give another --port", file=sys.stderr)
+        return 2
+    for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or `kill`, even where a shell ignores Ctrl-C for it
+        signal.signal(stop, signal.default_int_handler)
+    try:
+        with EmbeddedAws(port=args.port) as aws:
+            _demo_cluster(aws)
+            names = ", ".join(f"{name} ({tasks} tasks)" for name, tasks, *_ in DEMO_SERVICES)
+            print(f"emulator: moto's server on {aws.url} (account {aws.account}, region {aws.region})", flush=True)
+            print(f"emulator: cluster {DEMO_CLUSTER}: {names}; any credentials are accepted", flush=True)
+            print(f"emulator: stops after {args.seconds:g} s, or on Ctrl-C", flush=True)
+            threading.Event().wait(args.seconds)
+    except KeyboardInterrupt:
+        pass
+    print("emulator: stopped", flush=True)
+    return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a port in TIME_WAIT is free
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _demo_cluster(aws: EmbeddedAws) -> None:
+    import boto3
+
+    ecs: Any = boto3.client(
+        "ecs",
+        endpoint_url=aws.url,
+        region_name=aws.region,
+        aws_access_key_id="emulator",
+        aws_secret_access_key="emulator",
+    )
+    ecs.create_cluster(clusterName=DEMO_CLUSTER)
+    ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
+    for name, tasks, stop_s, draining_s in DEMO_SERVICES:
+        ecs.create_service(cluster=DEMO_CLUSTER, serviceName=name, taskDefinition="app", desiredCount=tasks)
+        aws.play(DEMO_CLUSTER, name, Timeline(tasks=tasks, task_stop_s=stop_s, draining_s=draining_s))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

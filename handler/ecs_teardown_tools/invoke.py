@@ -34,6 +34,15 @@ def _point_at(args: argparse.Namespace) -> None:
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = args.region
     os.environ.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])  # the one boto3 reads, as in Lambda
+    if args.endpoint_url and _no_credentials():
+        # An emulator takes any credentials (as `ecs-teardown services --endpoint-url` does); AWS never sees these.
+        os.environ["AWS_ACCESS_KEY_ID"] = os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
+
+
+def _no_credentials() -> bool:
+    import boto3
+
+    return boto3.Session().get_credentials() is None
 
 
 def invoke(args: argparse.Namespace) -> int:

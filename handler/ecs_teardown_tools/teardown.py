@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
+from ecs_teardown.core.drain import Preparation
 from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
 from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.model import MAX_SERVICES, ForceMode, ServiceSnapshot, TeardownRequest
@@ -185,6 +186,19 @@ class _StopGate:
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
         self._check()
         return self._gateway.delete(cluster, service, force)
+
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        self._check()
+        return self._gateway.stop_deployment(cluster, service, deployment_arn)
+
+    def prepare(
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+    ) -> Preparation | None:
+        self._check()  # it suspends auto scaling and lowers delays: a write
+        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        return self._gateway.restore(cluster, service, preparation)  # undoing is never refused
 
 
 def tear_down(

@@ -1,5 +1,5 @@
-"""Ctrl-C, as a user presses it: a real SIGINT to the `ecs-teardown` process. The first stops every write at once,
-prints each service's state and how to resume, and exits 130; a second one exits at once."""
+"""Ctrl-C, as a user presses it: a real SIGINT to the process of the `ecs-teardown` console script. The first stops
+every write at once, prints each service's state and how to resume, and exits 130; a second one exits at once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +17,8 @@ import pytest
 from ecs_teardown_tools.emulator import EmbeddedAws, Timeline
 
 pytestmark = pytest.mark.integration
+
+SCRIPT = Path(sys.executable).with_name("ecs-teardown")
 
 
 def start(aws: EmbeddedAws, *names: str) -> subprocess.Popen[str]:
@@ -28,7 +31,7 @@ def start(aws: EmbeddedAws, *names: str) -> subprocess.Popen[str]:
     argv = ["services", "--cluster", "prod", *(a for name in names for a in ("--service", name))]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"AWS_REGION": "us-east-1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "ecs_teardown_tools.cli", *argv, "--yes", "--endpoint-url", aws.url],
+        [str(SCRIPT), *argv, "--yes", "--endpoint-url", aws.url],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -359,3 +359,37 @@ def test_on_a_terminal_the_plan_is_shown_and_only_yes_goes_ahead(aws, typed: str
     assert status == ("ACTIVE" if typed == "no" else "INACTIVE")
     if typed == "no":
         assert any("not confirmed; nothing was changed" in line for line in terminal.scrollback())
+
+
+PLAN_HEAD = "ACTIVE  desired 2, running 2, pending 0"
+PLAN_WOULD = "    would: scale to zero, wait for the tasks, delete, wait for INACTIVE"
+LONG_NAME = service_names(1)[0]
+
+
+@pytest.mark.parametrize(
+    ("names", "plan"),
+    [
+        (["web", "api"], [f"demo/web  {PLAN_HEAD}", PLAN_WOULD, f"demo/api  {PLAN_HEAD}", PLAN_WOULD]),
+        (
+            ["web", LONG_NAME],
+            ["demo/web", f"    {PLAN_HEAD}", PLAN_WOULD, f"demo/{LONG_NAME}", f"    {PLAN_HEAD}", PLAN_WOULD],
+        ),
+    ],
+    ids=["short-names", "a-long-name"],
+)
+def test_at_80x24_each_plan_line_before_the_question_is_whole(aws, names: list[str], plan: list[str]) -> None:
+    """The plan fits 80 columns: no line wraps (the 80-column screen shows the same lines as a wider one) and each
+    line on screen is one the plan printed, whole."""
+    make_services(aws, "demo", names, drains(0.5))
+    terminal = start(aws, [], names, (80, 24))
+    try:
+        terminal.wait_for(lambda screen: any("Only 'yes' goes ahead" in line for line in screen), timeout=30)
+        screen, wide = terminal.display(), terminal.wide_lines()
+        print_screen("80x24, the plan and the question", screen)
+        assert_fits(terminal)
+        os.write(terminal.master, b"no\r")
+        assert terminal.finish(timeout=60) == 2
+    finally:
+        terminal.close()
+    assert screen == wide, "a line wrapped on the 80-column screen"
+    assert [line for line in screen if line] == [*plan, "Tear down these 2 service(s)? Only 'yes' goes ahead:"]
