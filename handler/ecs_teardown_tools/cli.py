@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
-from ecs_teardown.core.model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S
+from ecs_teardown.core.model import MAX_DEREGISTRATION_DELAY_S, MAX_DRAIN_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S
 
 from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
@@ -25,10 +25,19 @@ from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 def _teardown_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--drain-timeout",
-        type=_seconds(0, MAX_DRAIN_TIMEOUT_S),
-        default=DEFAULT_DRAIN_TIMEOUT_S,
+        type=_auto_or_seconds(0, MAX_DRAIN_TIMEOUT_S),
+        default="auto",  # a string default goes through `type` too: None
+        metavar="auto|SECONDS",
+        help="after the scale to zero, how long to wait for the tasks to stop before forcing (default auto: the "
+        "target groups' deregistration delay + the task's stopTimeout + 60 s)",
+    )
+    command.add_argument(
+        "--deregistration-delay",
+        type=_seconds(0, MAX_DEREGISTRATION_DELAY_S),
+        default=None,
         metavar="SECONDS",
-        help=f"after the scale to zero, how long to wait for the tasks to stop (default {DEFAULT_DRAIN_TIMEOUT_S})",
+        help="fast drain: first lower the deregistration delay of the services' target groups that no other "
+        "service of the cluster uses to this (put back if a service is kept)",
     )
     command.add_argument(
         "--force",
@@ -68,6 +77,22 @@ def _seconds(low: int, high: int) -> Any:
         if not text.isdigit() or not low <= int(text) <= high:
             raise argparse.ArgumentTypeError(f"expected whole seconds from {low} to {high}, got {text!r}")
         return int(text)
+
+    return parse
+
+
+def _auto_or_seconds(low: int, high: int) -> Any:
+    seconds = _seconds(low, high)
+
+    def parse(text: str) -> int | None:
+        if text == "auto":
+            return None
+        try:
+            return int(seconds(text))
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"expected auto or whole seconds from {low} to {high}, got {text!r}"
+            ) from None
 
     return parse
 

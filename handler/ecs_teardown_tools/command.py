@@ -108,7 +108,13 @@ def _siblings(session: Any, endpoint_url: str | None, region: str) -> Callable[[
 
 
 def _options(args: Any) -> Options:
-    return Options(args.drain_timeout, ForceMode(args.force), args.timeout, wait_for_inactive=not args.no_wait)
+    return Options(
+        args.drain_timeout,
+        ForceMode(args.force),
+        args.timeout,
+        wait_for_inactive=not args.no_wait,
+        deregistration_delay_s=args.deregistration_delay,
+    )
 
 
 def _tear_down(command: Run, requests: list[TeardownRequest], gateway_for: GatewayFor, regions: dict[int, str]) -> int:

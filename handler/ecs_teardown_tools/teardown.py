@@ -17,23 +17,23 @@ from typing import IO, Any
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
-from ecs_teardown.core.drain import Preparation
 from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
 from ecs_teardown.core.machine import Outcome
-from ecs_teardown.core.model import MAX_SERVICES, ForceMode, ServiceSnapshot, TeardownRequest
-from ecs_teardown.core.ports import CallResult
+from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
 
 from .exits import EXIT_FAILED, EXIT_OK, UsageError
+from .gate import StopGate, StoppedError
 
 JSON_SCHEMA_VERSION = 1  # of the --json output (README: "JSON output"); bumped when a field changes meaning
 
 
 @dataclass(frozen=True)
 class Options:
-    drain_timeout_s: int
+    drain_timeout_s: int | None  # None: auto
     force: ForceMode
     timeout_s: float
     wait_for_inactive: bool = True
+    deregistration_delay_s: int | None = None  # fast drain; None: leave the target groups' delay alone
 
 
 def requests_for(cluster: str, names: list[str], options: Options) -> list[TeardownRequest]:
@@ -52,6 +52,7 @@ def requests_for(cluster: str, names: list[str], options: Options) -> list[Teard
                 drain_timeout_s=options.drain_timeout_s,
                 force=options.force,
                 wait_for_inactive=options.wait_for_inactive,
+                deregistration_delay_s=options.deregistration_delay_s,
             )
         )
     return requests
@@ -157,50 +158,6 @@ class Reporter:
             self.view.stop()
 
 
-class StoppedError(Exception):
-    """Ctrl-C: this run makes no further ECS call."""
-
-
-class _StopGate:
-    """A gateway that refuses every call once `stop` is set (the first Ctrl-C)."""
-
-    def __init__(self, gateway: EcsGateway, stop: threading.Event) -> None:
-        self._gateway, self._stop = gateway, stop
-
-    @property
-    def throttles(self) -> int:
-        return self._gateway.throttles
-
-    def _check(self) -> None:
-        if self._stop.is_set():
-            raise StoppedError()
-
-    def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
-        self._check()
-        return self._gateway.describe(cluster, names)
-
-    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
-        self._check()
-        return self._gateway.scale_to_zero(cluster, service)
-
-    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
-        self._check()
-        return self._gateway.delete(cluster, service, force)
-
-    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
-        self._check()
-        return self._gateway.stop_deployment(cluster, service, deployment_arn)
-
-    def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
-    ) -> Preparation | None:
-        self._check()  # it suspends auto scaling and lowers delays: a write
-        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
-
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
-        return self._gateway.restore(cluster, service, preparation)  # undoing is never refused
-
-
 def tear_down(
     requests: list[TeardownRequest],
     gateway_for: Callable[[TeardownRequest], EcsGateway],
@@ -217,10 +174,11 @@ def tear_down(
         stop.wait(seconds)  # a wait that a Ctrl-C ends at once
 
     def one(request: TeardownRequest) -> TeardownResult | None:
+        gate = StopGate(gateway_for(request), stop)
         try:
-            return run_teardown(
+            result = run_teardown(
                 request,
-                _StopGate(gateway_for(request), stop),
+                gate,
                 started_at=started,
                 deadline=deadline,
                 clock=time.time,
@@ -228,12 +186,29 @@ def tear_down(
                 on_step=reporter.step,
             )
         except StoppedError:
+            # The services stay: put back their auto scaling and deregistration delays (a re-run prepares afresh).
+            for name, problems in gate.restore_after_stop(request.cluster).items():
+                _report_restore(reporter, request.cluster, name, problems)
             return None
+        for service in result.services:  # a service not torn down is kept as it was found
+            preparation = result.preparations.get(service.service.name)
+            if service.outcome is not Outcome.DONE and preparation is not None and preparation.changed_anything:
+                problems = gate.restore(request.cluster, service.service.name, preparation)
+                _report_restore(reporter, request.cluster, service.service.name, problems)
+        return result
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(requests)))) as pool:
         futures = [pool.submit(one, request) for request in requests]
         results = [future.result() for future in futures]
     return [result for result in results if result is not None]
+
+
+def _report_restore(reporter: Reporter, cluster: str, service: str, problems: list[str]) -> None:
+    if reporter.as_json:
+        reporter.emit({"event": "restored", "cluster": cluster, "service": service, "problems": problems})
+        return
+    what = f"not all put back: {'; '.join(problems)}" if problems else "put back as found"
+    reporter.line(f"  {cluster}/{service}: its auto scaling and deregistration delays {what}")
 
 
 def summarize(results: list[TeardownResult], reporter: Reporter, not_found: int = 0) -> int:

@@ -459,3 +459,89 @@ def test_messages_speak_the_command_line_s_words(aws) -> None:
     for words in ("ForceDelete", "DrainTimeoutSeconds", "WaitForInactive", "Property "):
         assert words not in done.stdout + done.stderr
     assert state(client, "never", "web") == ("ACTIVE", 0), "never means never: scaled down, not deleted"
+
+
+def autoscaling_and_group(aws: EmbeddedAws, cluster: str) -> tuple[Any, Any, str]:
+    """A service `web` of `cluster` behind a target group (300 s delay) with a scalable target (MinCapacity 1)."""
+    elbv2 = boto3.client(
+        "elbv2", endpoint_url=aws.url, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    ec2 = boto3.client(
+        "ec2", endpoint_url=aws.url, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    scaling = boto3.client(
+        "application-autoscaling",
+        endpoint_url=aws.url,
+        region_name=REGION,
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = elbv2.create_target_group(Name=f"{cluster}-web", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")
+    arn = group["TargetGroups"][0]["TargetGroupArn"]
+    client = ecs(aws)
+    client.create_cluster(clusterName=cluster)
+    client.register_task_definition(
+        family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}]
+    )
+    client.create_service(
+        cluster=cluster,
+        serviceName="web",
+        taskDefinition="app",
+        desiredCount=2,
+        loadBalancers=[{"targetGroupArn": arn, "containerName": "app", "containerPort": 80}],
+    )
+    scaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{cluster}/web",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=4,
+    )
+    return elbv2, scaling, arn
+
+
+def suspension(scaling: Any, cluster: str) -> dict[str, bool]:
+    target = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/web"])
+    return dict(target["ScalableTargets"][0].get("SuspendedState") or {})
+
+
+def delay(elbv2: Any, arn: str) -> str:
+    attributes = elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
+    return str({a["Key"]: a["Value"] for a in attributes}["deregistration_delay.timeout_seconds"])
+
+
+def test_auto_scaling_and_the_delay_are_changed_for_the_teardown_and_put_back_when_the_service_is_kept(aws) -> None:
+    elbv2, scaling, arn = autoscaling_and_group(aws, "kept")
+    aws.play("kept", "web", Timeline(tasks=2, task_stop_s=120, draining_s=1))
+    argv = ["services", "--cluster", "kept", "--service", "web", "--deregistration-delay", "5", "--yes", "--json"]
+    done = run(*argv, "--force", "never", "--drain-timeout", "1", "--endpoint-url", aws.url)
+    assert (done.returncode, done.stderr) == (1, "")
+    records = [json.loads(line) for line in lines(done.stdout)]
+    prepared = [r for r in records if r.get("event") == "step" and r["phase"] == "preparing"]
+    assert len(prepared) == 1
+    assert prepared[0]["why"].startswith("auto scaling suspended; targetgroup/kept-web/")
+    assert "deregistration delay 300 s -> 5 s" in prepared[0]["why"]
+    assert [r for r in records if r.get("event") == "restored"] == [
+        {"schema": 1, "event": "restored", "cluster": "kept", "service": "web", "problems": []}
+    ]
+    assert suspension(scaling, "kept") == {
+        "DynamicScalingInSuspended": False,
+        "DynamicScalingOutSuspended": False,
+        "ScheduledScalingSuspended": False,
+    }
+    assert delay(elbv2, arn) == "300"
+
+
+def test_a_service_torn_down_keeps_its_scaling_suspended_and_the_lowered_delay(aws) -> None:
+    elbv2, scaling, arn = autoscaling_and_group(aws, "fast")
+    aws.play("fast", "web", Timeline(tasks=2, task_stop_s=1, draining_s=1))
+    done = run(
+        "services", "--cluster", "fast", "--service", "web", "--deregistration-delay", "5", "--yes",
+        "--endpoint-url", aws.url,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+    assert "1 of 1 service(s) gone (0 deleted with force)" in lines(done.stdout)
+    assert state(ecs(aws), "fast", "web")[0] == "INACTIVE"
+    assert set(suspension(scaling, "fast").values()) == {True}  # the target goes with the service's stack
+    assert delay(elbv2, arn) == "5"

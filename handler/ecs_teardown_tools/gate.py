@@ -1,0 +1,71 @@
+"""The command line's gateway: every call refused once Ctrl-C was pressed (the first press stops all writes at once),
+and a record of what was changed around each service, to undo it when the run stops early."""
+
+from __future__ import annotations
+
+import threading
+
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.core.drain import Preparation
+from ecs_teardown.core.model import ServiceSnapshot
+from ecs_teardown.core.ports import CallOutcome, CallResult
+
+
+class StoppedError(Exception):
+    """Ctrl-C: this run makes no further ECS call."""
+
+
+class StopGate:
+    """A gateway that refuses every call once `stop` is set (the first Ctrl-C)."""
+
+    def __init__(self, gateway: EcsGateway, stop: threading.Event) -> None:
+        self._gateway, self._stop = gateway, stop
+        self.prepared: dict[str, Preparation] = {}  # what was changed around each service, to undo after Ctrl-C
+        self.deleted: set[str] = set()
+
+    @property
+    def throttles(self) -> int:
+        return self._gateway.throttles
+
+    def _check(self) -> None:
+        if self._stop.is_set():
+            raise StoppedError()
+
+    def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
+        self._check()
+        return self._gateway.describe(cluster, names)
+
+    def scale_to_zero(self, cluster: str, service: str) -> CallResult:
+        self._check()
+        return self._gateway.scale_to_zero(cluster, service)
+
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
+        self._check()
+        result = self._gateway.delete(cluster, service, force)
+        if result.outcome in (CallOutcome.ACCEPTED, CallOutcome.NOT_ACTIVE, CallOutcome.GONE):
+            self.deleted.add(service)
+        return result
+
+    def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        self._check()
+        return self._gateway.stop_deployment(cluster, service, deployment_arn)
+
+    def prepare(
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+    ) -> Preparation | None:
+        self._check()  # it suspends auto scaling and lowers delays: a write
+        preparation = self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+        if preparation is not None:
+            self.prepared[service] = preparation
+        return preparation
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        return self._gateway.restore(cluster, service, preparation)  # undoing is never refused
+
+    def restore_after_stop(self, cluster: str) -> dict[str, list[str]]:
+        """After Ctrl-C: undo what was changed around each service not yet deleted (the engine's result is lost)."""
+        return {
+            name: self._gateway.restore(cluster, name, preparation)
+            for name, preparation in self.prepared.items()
+            if preparation.changed_anything and name not in self.deleted
+        }

@@ -1,0 +1,50 @@
+"""The command line's gateway (ecs_teardown_tools/gate.py): after Ctrl-C no call goes through, and what was changed
+around the services not yet deleted is put back."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from ecs_teardown.core.drain import Preparation, Scaling
+from ecs_teardown.core.model import ACTIVE, ServiceSnapshot
+from ecs_teardown.core.ports import CallOutcome, CallResult
+from ecs_teardown_tools.gate import StopGate, StoppedError
+
+CHANGED = Preparation(Scaling(), suspended=True)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def prepare(self, cluster: str, service: str, snapshot: Any, lower: Any) -> Preparation:
+        self.calls.append(("prepare", service))
+        return CHANGED if service != "plain" else Preparation()
+
+    def delete(self, cluster: str, service: str, force: bool) -> CallResult:
+        self.calls.append(("delete", service))
+        return CallResult(CallOutcome.ACCEPTED)
+
+    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+        self.calls.append(("restore", service))
+        return ["left suspended"] if service == "stuck" else []
+
+
+def test_after_ctrl_c_only_the_services_not_deleted_get_back_what_was_changed() -> None:
+    stop, gateway = threading.Event(), Recorder()
+    gate = StopGate(gateway, stop)  # type: ignore[arg-type]
+    snapshot = ServiceSnapshot(ACTIVE, desired=1)
+    for name in ("web", "api", "stuck", "plain"):
+        gate.prepare("demo", name, snapshot, None)
+    gate.delete("demo", "api", False)
+    stop.set()
+    with pytest.raises(StoppedError):
+        gate.delete("demo", "web", False)
+    with pytest.raises(StoppedError):
+        gate.prepare("demo", "other", snapshot, None)
+
+    assert gate.restore_after_stop("demo") == {"web": [], "stuck": ["left suspended"]}
+    assert [call for call in gateway.calls if call[0] == "restore"] == [("restore", "web"), ("restore", "stuck")]
