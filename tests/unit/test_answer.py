@@ -551,3 +551,25 @@ def test_a_url_that_cannot_be_sent_to_is_refused_at_the_check_and_send_never_rai
     with caplog.at_level("ERROR"):
         assert send_response(target, {"Status": "SUCCESS"}, attempts=1, sleep=lambda s: None) is False
     assert "X-Amz-Signature" not in caplog.text and "no answer sent to CloudFormation" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("20261130T101010Z", 1796033410.0),
+        ("20240229T000000Z", 1709164800.0),  # a leap day
+        ("20250229T000000Z", None),  # not a leap year
+        ("20261331T000000Z", None),  # month 13
+        ("2026113T101010Z", None),  # SigV4 always writes two digits
+        ("20261130T101010", None),  # no Z
+        ("20261130T2510100Z", None),
+        ("\uff12\uff10\uff12\uff161130T101010Z", None),  # fullwidth (non-ASCII) digits
+        ("", None),
+    ],
+)
+def test_signed_at_reads_sigv4_s_basic_iso_8601_date_only(stamp: str, expected: float | None) -> None:
+    from ecs_teardown.cfn.answer import signed_at
+
+    url = f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Date={stamp}&X-Amz-Expires=7200"
+    assert signed_at(url, now=2_000_000_000.0) == expected
+    assert signed_at(url, now=1_000_000_000.0) is None  # never in the future

@@ -106,6 +106,7 @@ def _cut_reason(body: dict[str, Any], reason: str, floor: int) -> None:
 
 
 PRESIGNED_LIFETIME_S = 7200  # CloudFormation's response URLs are valid for two hours
+_AMZ_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
 
 
 def signed_at(url: object, now: float) -> float | None:
@@ -116,8 +117,13 @@ def signed_at(url: object, now: float) -> float | None:
         return None
     try:
         stamp = parse_qs(urlsplit(url).query).get("X-Amz-Date", [""])[0]
-        when = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC).timestamp()
-    except ValueError:
+        # SigV4's basic ISO 8601 form, YYYYMMDDTHHMMSSZ (read by hand: strptime's first call imports _strptime).
+        parts = _AMZ_DATE.fullmatch(stamp)
+        if parts is None:
+            return None
+        year, month, day, hour, minute, second = (int(part) for part in parts.groups())
+        when = datetime.datetime(year, month, day, hour, minute, second, tzinfo=datetime.UTC).timestamp()
+    except ValueError:  # a month 13, a day 31 in April...
         return None
     return when if when <= now + 5 else None
 

@@ -6,7 +6,6 @@ owner reads in the CloudFormation console.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,6 +90,8 @@ def parse_properties(properties: Any, scope: ArnScope | None = None) -> Teardown
         raise PropertyError(f"ResourceProperties: expected an object, got {type(properties).__name__}")
     for key in properties:
         if key not in KNOWN_PROPERTIES:
+            import difflib  # only for a typo's hint: not at every cold start
+
             hint = difflib.get_close_matches(str(key), KNOWN_PROPERTIES, n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
             known = ", ".join(k for k in KNOWN_PROPERTIES if k != "ServiceToken")
