@@ -4,6 +4,7 @@ and a record of what was changed around each service, to undo it when the run st
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.core.drain import Preparation
@@ -51,16 +52,25 @@ class StopGate:
         return self._gateway.stop_deployment(cluster, service, deployment_arn)
 
     def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+        self,
+        cluster: str,
+        service: str,
+        snapshot: ServiceSnapshot,
+        lower_delay_to: int | None,
+        may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
-        self._check()  # it suspends auto scaling and lowers delays: a write
-        preparation = self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+        self._check()  # it suspends auto scaling and lowers delays: writes, each refused once Ctrl-C was pressed
+        preparation = self._gateway.prepare(
+            cluster, service, snapshot, lower_delay_to, lambda: not self._stop.is_set() and (may_call or _yes)()
+        )
         if preparation is not None:
             self.prepared[service] = preparation
         return preparation
 
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
-        return self._gateway.restore(cluster, service, preparation)  # undoing is never refused
+    def restore(
+        self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None
+    ) -> list[str]:
+        return self._gateway.restore(cluster, service, preparation, may_call)  # undoing is never refused
 
     def restore_after_stop(self, cluster: str) -> dict[str, list[str]]:
         """After Ctrl-C: undo what was changed around each service not yet deleted (the engine's result is lost)."""
@@ -69,3 +79,7 @@ class StopGate:
             for name, preparation in self.prepared.items()
             if preparation.changed_anything and name not in self.deleted
         }
+
+
+def _yes() -> bool:
+    return True

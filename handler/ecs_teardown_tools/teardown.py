@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
-from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
+from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, kept_and_changed, run_teardown
 from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
 
@@ -190,11 +190,8 @@ def tear_down(
             for name, problems in gate.restore_after_stop(request.cluster).items():
                 _report_restore(reporter, request.cluster, name, problems)
             return None
-        for service in result.services:  # a service not torn down is kept as it was found
-            preparation = result.preparations.get(service.service.name)
-            if service.outcome is not Outcome.DONE and preparation is not None and preparation.changed_anything:
-                problems = gate.restore(request.cluster, service.service.name, preparation)
-                _report_restore(reporter, request.cluster, service.service.name, problems)
+        for ref, preparation in kept_and_changed(result):  # a service left in place is kept as it was found
+            _report_restore(reporter, ref.cluster, ref.name, gate.restore(ref.cluster, ref.name, preparation))
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(requests)))) as pool:

@@ -153,16 +153,17 @@ def test_a_rollout_that_blocks_the_delete_is_stopped_then_the_delete_goes_throug
 
 
 def test_a_codedeploy_deployment_that_blocks_the_delete_is_named(monkeypatch, answers, event_for, aws):
-    aws.add(
-        FakeService(
-            "web", desired=1, tasks=1, task_stop_s=5, deployment_controller="CODE_DEPLOY", deployments_busy_s=1e9
-        )
+    web = aws.add(
+        FakeService("web", desired=1, tasks=1, task_stop_s=5, deployment_controller="CODE_DEPLOY", rollout_s=math.inf)
     )
 
     answer = delete(monkeypatch, answers, event_for, aws)
 
     assert answer["Status"] == "FAILED"
-    assert "CodeDeploy deployment d-" in answer["Reason"] and "aws deploy stop-deployment" in answer["Reason"]
+    in_progress, finished = web.codedeploy_id("new"), web.codedeploy_id("old")
+    assert f"CodeDeploy deployment {in_progress} is in progress" in answer["Reason"]
+    assert finished not in answer["Reason"], "the PRIMARY task set's deployment has finished"
+    assert "aws deploy stop-deployment" in answer["Reason"]
     assert aws.ecs.count("StopServiceDeployment") == 0
 
 
@@ -232,3 +233,69 @@ def test_a_delay_that_cannot_be_read_is_not_taken_for_zero(monkeypatch, answers,
 
     assert answer["Status"] == "SUCCESS", answer.get("Reason")
     assert [kwargs.get("force", False) for _, op, kwargs in aws.ecs.calls if op == "DeleteService"] == [False]
+
+
+def test_a_service_found_below_its_min_capacity_is_not_scaled_up_by_the_suspension(
+    monkeypatch, answers, event_for, aws
+):
+    """Updating a scalable target brings the service's desired count inside [Min, Max] (API reference,
+    RegisterScalableTarget): suspending a service found at 0 with Min 2 must lower Min too, or it starts tasks."""
+    web = aws.add(FakeService("web", desired=0, tasks=0))
+    aws.autoscaling.add_target("demo", "web", 2, 6)
+
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    (suspend,) = registers(aws)
+    assert suspend["MinCapacity"] == 0 and suspend["SuspendedState"] == ALL_SUSPENDED
+    assert web.relaunches == [] and aws.ecs.count("UpdateService") == 0
+
+
+def test_a_kept_service_gets_its_min_capacity_back(monkeypatch, answers, event_for, aws):
+    aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=1e9))  # below its Min of 2 (scaled down by hand)
+    aws.autoscaling.add_target("demo", "web", 2, 6)
+
+    answer = delete(monkeypatch, answers, event_for, aws, ForceDelete="never", DrainTimeoutSeconds="2")
+
+    assert answer["Status"] == "FAILED"
+    assert [(call.get("MinCapacity"), call["SuspendedState"]) for call in registers(aws)] == [
+        (0, ALL_SUSPENDED),
+        (2, NONE_SUSPENDED),
+    ]
+
+
+def test_a_read_that_fails_for_a_moment_is_tried_again_before_anything_is_written(monkeypatch, answers, event_for, aws):
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=60, stop_timeout_s=10)
+    aws.autoscaling.add_target("demo", "web", 1, 4, alarms=(ScaleOutAlarm(after_s=20),))
+    failures = iter([True, True])
+
+    def once_busy(operation: str, kwargs: dict[str, Any]) -> Exception | None:
+        if operation == "RegisterScalableTarget" and next(failures, False):
+            return aws.autoscaling._error("ConcurrentUpdateException", "another update is in progress", operation)
+        return None
+
+    aws.autoscaling.fault = once_busy
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert [call["SuspendedState"] for call in registers(aws)] == [ALL_SUSPENDED] * 3  # two refused, then done
+    first_write = min(at for at, op, _ in aws.ecs.calls if op == "UpdateService")
+    assert max(at for at, op, _ in aws.autoscaling.calls if op == "RegisterScalableTarget") <= first_write
+    assert web.raised_to is None
+
+
+def test_a_stop_refused_because_the_rollout_just_ended_is_no_failure(monkeypatch, answers, event_for, aws):
+    aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=5, rollout_s=math.inf))
+
+    def conflict(operation: str, kwargs: dict[str, Any]) -> Exception | None:
+        if operation == "StopServiceDeployment":
+            return aws.ecs._error("ConflictException", "The service deployment is not in progress.", operation)
+        return None
+
+    aws.ecs.fault = conflict
+    answer = delete(monkeypatch, answers, event_for, aws)
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert aws.ecs.count("StopServiceDeployment") == 1
+    deletes = [kwargs.get("force", False) for _, op, kwargs in aws.ecs.calls if op == "DeleteService"]
+    assert deletes[-1] is True  # the rollout never ended: after 120 s refused, forced (ForceDelete auto)

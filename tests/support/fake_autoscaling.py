@@ -255,8 +255,11 @@ class FakeAutoScaling(FakeClient):
             target = self.add_target(*resource_id.split("/", 2)[1:], min_capacity=low, max_capacity=high)
         target.min_capacity, target.max_capacity = low, high
         target.suspended.update({flag: bool(value) for flag, value in (kwargs.get("SuspendedState") or {}).items()})
-        capacity_given = "MinCapacity" in kwargs or "MaxCapacity" in kwargs
-        if capacity_given and service is not None:
+        # "If you call the RegisterScalableTarget API operation to update an existing scalable target, Application
+        # Auto Scaling retrieves the current capacity of the resource. If it's below the minimum capacity or above
+        # the maximum capacity, Application Auto Scaling adjusts the capacity ... even if you don't include the
+        # MinCapacity or MaxCapacity request parameters." (API reference, RegisterScalableTarget)
+        if service is not None:
             before = service.desired_now()
             self._set(target, service, self.clock.now, "register", before, _clamp(before, target))
         self.catch_up()  # an alarm held back by the suspension acts at the resume

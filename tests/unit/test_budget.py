@@ -87,6 +87,8 @@ def test_the_hand_over_s_wire_format() -> None:
                 "Delays": [["tg-arn", 300]],
                 "Scaling": [True, False, False],
                 "Suspended": True,
+                "MinCapacity": 0,
+                "MinLowered": False,
                 "Lowered": [["tg-arn", 5]],
             }
         },

@@ -53,7 +53,8 @@ def drained(**fields: object) -> ServiceSnapshot:
         (Preparation(delays=((TG_A, 300), (TG_B, 20)), stop_timeout_s=120), 300 + 120 + DRAIN_MARGIN_S),
         (Preparation(delays=((TG_A, 300),), lowered=((TG_A, 5),), stop_timeout_s=30), 5 + 30 + DRAIN_MARGIN_S),
         (Preparation(delays=((TG_A, 3600),), stop_timeout_s=120), 3600),  # never past the 3600 s maximum
-        (Preparation(delays=((TG_A, 300),), stop_timeout_s=None), DEFAULT_DRAIN_TIMEOUT_S),  # unknown: 300 s
+        (Preparation(stop_timeout_s=None), DEFAULT_DRAIN_TIMEOUT_S),  # stop timeout unknown: at least 300 s
+        (Preparation(delays=((TG_A, 600),), stop_timeout_s=None), 600 + 30 + DRAIN_MARGIN_S),  # ...and the delay
     ],
 )
 def test_auto_drain_timeout_is_the_delay_plus_the_stop_timeout_plus_a_margin(preparation, expected):
@@ -200,3 +201,23 @@ def test_a_delay_that_could_not_be_read_counts_as_elbs_default():
     assert unread.auto_drain_timeout_s() == 300 + 30 + DRAIN_MARGIN_S
     assert "web/0123456789abcdef deregistration delay not read (counted as 300 s)" in unread.summary(390)
     assert Preparation.from_wire(json.loads(json.dumps(unread.to_wire()))) == unread
+
+
+def test_a_drain_begun_before_the_teardown_waits_out_the_delay_as_found():
+    """A service found scaled down: its targets began deregistering under the delay as found, and ELB's documentation
+    does not say a lower delay shortens that wait, so `auto` and the window do not count on the lowering."""
+    lowered = Preparation(delays=((TG_A, 300),), lowered=((TG_A, 5),), stop_timeout_s=30)
+    assert lowered.auto_drain_timeout_s(drain_is_ours=True) == 5 + 30 + DRAIN_MARGIN_S
+    assert lowered.auto_drain_timeout_s(drain_is_ours=False) == 300 + 30 + DRAIN_MARGIN_S
+    assert lowered.window(0.0, drain_is_ours=False) == (300.0, 300.0 + 30 + WINDOW_SLACK_S)
+    progress = Progress(preparation=lowered)
+    tasks = drained(running=1)
+    assert decide(tasks, progress, 100.0, AUTO, drain_is_ours=True).kind is Kind.DELETE  # past 95 s: forced
+    assert decide(tasks, progress, 100.0, AUTO, drain_is_ours=False).kind is Kind.WAIT
+
+
+def test_min_capacity_survives_a_hand_over():
+    found = Preparation(Scaling(min_capacity=2), suspended=True, min_lowered=True)
+    assert Preparation.from_wire(json.loads(json.dumps(found.to_wire()))) == found
+    assert found.restored() == Preparation(Scaling(min_capacity=2))
+    assert Preparation.from_wire({**found.to_wire(), "MinCapacity": -1}) is None

@@ -202,8 +202,10 @@ def test_suspended_scale_out_keeps_the_service_down_and_resuming_fires_the_alarm
         ServiceNamespace="ecs", ResourceId="service/demo/web", ScalableDimension="ecs:service:DesiredCount",
         SuspendedState=resume,
     )  # fmt: skip
-    assert describe(aws)["desiredCount"] == 2
-    assert [(a.when, a.outcome) for a in aws.autoscaling.activities] == [(T0 + 600.0, "scaled")]
+    assert describe(aws)["desiredCount"] == 3  # clamped to Min 2 by the resume, then the alarm's step of 1
+    # the resume itself brings desired 0 back inside [2, 6] (the register clamps); the alarm then finds it there
+    first = aws.autoscaling.activities[0]
+    assert (first.when, first.cause, first.outcome) == (T0 + 600.0, "register", "scaled")
 
 
 def test_the_alarm_cannot_raise_a_deleted_service() -> None:
@@ -235,8 +237,12 @@ def test_a_scheduled_action_sets_new_bounds_unless_scheduled_scaling_is_suspende
         ServiceNamespace="ecs", ResourceId="service/demo/web", ScalableDimension="ecs:service:DesiredCount",
         SuspendedState={"ScheduledScalingSuspended": False},
     )  # fmt: skip
-    assert describe(aws)["desiredCount"] == 0, "an action due while suspended is skipped, not run on resume"
-    assert [(a.cause, a.outcome) for a in aws.autoscaling.activities] == [("schedule", "skipped")]
+    # an action due while suspended is skipped, not run on resume; the resume's register clamps desired to Min 2
+    assert describe(aws)["desiredCount"] == 2
+    assert [(a.cause, a.outcome) for a in aws.autoscaling.activities] == [
+        ("schedule", "skipped"),
+        ("register", "scaled"),
+    ]
 
 
 def test_register_changes_only_what_it_is_given() -> None:

@@ -20,7 +20,7 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    def prepare(self, cluster: str, service: str, snapshot: Any, lower: Any) -> Preparation:
+    def prepare(self, cluster: str, service: str, snapshot: Any, lower: Any, may_call: Any = None) -> Preparation:
         self.calls.append(("prepare", service))
         return CHANGED if service != "plain" else Preparation()
 
@@ -28,7 +28,7 @@ class Recorder:
         self.calls.append(("delete", service))
         return CallResult(CallOutcome.ACCEPTED)
 
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+    def restore(self, cluster: str, service: str, preparation: Preparation, may_call: Any = None) -> list[str]:
         self.calls.append(("restore", service))
         return ["left suspended"] if service == "stuck" else []
 

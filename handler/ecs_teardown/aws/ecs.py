@@ -16,6 +16,7 @@ from ..core.model import ECS_CONTROLLER, MISSING, REPLICA, UNREADABLE, ServiceSn
 from ..core.ports import CallOutcome, CallResult, EcsCallError
 from .bounded import bounded_config, worst_case_s
 from .errors import DESCRIBE_BATCH, THROTTLE_CODES, error_code, error_message, is_transient
+from .targets import classic_balancers_of, groups_of
 
 __all__ = ["CALL_WORST_S", "DESCRIBE_BATCH", "EcsGateway", "error_code", "error_message", "is_transient"]
 
@@ -87,15 +88,17 @@ def _snapshot(cluster: str, name: str, service: dict[str, Any]) -> ServiceSnapsh
 def _surroundings(service: dict[str, Any]) -> dict[str, Any]:
     """What else DescribeServices says that the teardown acts on (ECS API reference, Service)."""
     controller = (service.get("deploymentController") or {}).get("type") or ECS_CONTROLLER
-    groups = [lb.get("targetGroupArn") for lb in service.get("loadBalancers") or [] if isinstance(lb, dict)]
     rolling = any(
         isinstance(d, dict) and d.get("rolloutState") == "IN_PROGRESS" for d in service.get("deployments") or []
     )
-    task_sets = [t for t in service.get("taskSets") or [] if isinstance(t, dict) and t.get("status") != "DRAINING"]
+    # A CODE_DEPLOY deployment in progress has an ACTIVE task set next to the PRIMARY one (whose externalId is the
+    # deployment that finished): the ACTIVE ones name what blocks the delete.
+    task_sets = [t for t in service.get("taskSets") or [] if isinstance(t, dict) and t.get("status") == "ACTIVE"]
     return {
         "controller": str(controller),
         "express": service.get("resourceManagementType") == "ECS",
-        "target_groups": tuple(dict.fromkeys(str(arn) for arn in groups if arn)),
+        "target_groups": tuple(groups_of(service)),
+        "classic_balancers": tuple(classic_balancers_of(service)),
         "task_definition": str(service.get("taskDefinition") or ""),
         "rollout": str(service.get("currentServiceDeployment") or "") if rolling else "",
         "codedeploy": tuple(str(t["externalId"]) for t in task_sets if t.get("externalId")),
@@ -136,7 +139,8 @@ class EcsGateway:
         # Made (and its module imported) at the first preparation, not at the cold start: a Delete with nothing
         # left to do, and every Create, never needs it.
         if self._around_made is None:
-            from .surroundings import Surroundings, sibling_clients
+            from .siblings import sibling_clients
+            from .surroundings import Surroundings
 
             clients = self._clients or sibling_clients(self._client, self._retries_configured)
             self._around_made = Surroundings(self._client, clients, self._count)
@@ -207,11 +211,20 @@ class EcsGateway:
         kwargs = {"serviceDeploymentArn": deployment_arn, "stopType": "ROLLBACK"}
         return self._act("StopServiceDeployment", cluster, service, "stop_service_deployment", **kwargs)
 
-    def prepare(self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None) -> Preparation:
-        return self._around.prepare(cluster, service, snapshot, lower_delay_to)
+    def prepare(
+        self,
+        cluster: str,
+        service: str,
+        snapshot: ServiceSnapshot,
+        lower_delay_to: int | None,
+        may_call: Callable[[], bool] | None = None,
+    ) -> Preparation | None:
+        return self._around.prepare(cluster, service, snapshot, lower_delay_to, may_call)
 
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
-        return self._around.restore(cluster, service, preparation)
+    def restore(
+        self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None
+    ) -> list[str]:
+        return self._around.restore(cluster, service, preparation, may_call)
 
     def _act(self, phase: str, cluster: str, service: str, operation: str, **kwargs: Any) -> CallResult:
         try:
@@ -235,6 +248,10 @@ class EcsGateway:
                     return CallResult(CallOutcome.RETRY_LATER, message)
                 if not kwargs.get("force"):
                     return CallResult(CallOutcome.NEEDS_FORCE, message)
+            if phase == "StopServiceDeployment":
+                # Refused (the rollout just ended or is rolling back: ConflictException, ServiceDeploymentNotFound;
+                # not allowed): stopping it will not help, and waiting, then force, still may.
+                return CallResult(CallOutcome.NEEDS_FORCE, _explain(error))
             raise EcsCallError(cluster, service, phase, _explain(error)) from error
         return CallResult(CallOutcome.ACCEPTED)
 

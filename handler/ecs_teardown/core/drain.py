@@ -31,6 +31,7 @@ class Scaling:
     dynamic_in: bool = False
     dynamic_out: bool = False
     scheduled: bool = False
+    min_capacity: int = 0  # MinCapacity as found
 
     @property
     def fully_suspended(self) -> bool:
@@ -53,11 +54,21 @@ class Preparation:
     stop_timeout_s: int | None = DEFAULT_STOP_TIMEOUT_S
     notes: tuple[str, ...] = field(default=(), compare=False)
     unread: tuple[str, ...] = ()  # target groups whose delay could not be read: counted as ELB's default
+    # MinCapacity set to 0 with the suspension: the service was below it, and updating a scalable target brings the
+    # current capacity back within its bounds (API reference, RegisterScalableTarget). Restored with the rest.
+    min_lowered: bool = False
 
     @property
-    def delay_s(self) -> int | None:
-        """The deregistration delay the service's tasks will wait out: the largest, after any lowering."""
-        lowered = dict(self.lowered)
+    def delay_s(self) -> int:
+        """The deregistration delay the tasks of a drain this teardown starts will wait out: the largest, after
+        any lowering."""
+        return self.delay_for(drain_is_ours=True)
+
+    def delay_for(self, drain_is_ours: bool) -> int:
+        """The largest delay the tasks wait out. A drain that began before this teardown (a service found scaled
+        down) keeps the delays as found: ELB's documentation does not say that a lower delay shortens the wait of
+        targets already deregistering, so that is not counted on."""
+        lowered = dict(self.lowered) if drain_is_ours else {}
         delays = [lowered.get(arn, delay) for arn, delay in self.delays]
         delays += [DEFAULT_DEREGISTRATION_DELAY_S for _ in self.unread]
         return max(delays, default=0)
@@ -66,18 +77,21 @@ class Preparation:
     def changed_anything(self) -> bool:
         return self.suspended or bool(self.lowered)
 
-    def auto_drain_timeout_s(self) -> int:
-        """DrainTimeoutSeconds `auto`: the deregistration delay plus the stop timeout plus a margin; the old
-        default (300 s) when the stop timeout is unknown."""
+    def auto_drain_timeout_s(self, drain_is_ours: bool = True) -> int:
+        """DrainTimeoutSeconds `auto`: the deregistration delay plus the stop timeout plus a margin; at least the
+        old default (300 s) when the stop timeout is unknown."""
+        delay = self.delay_for(drain_is_ours)
         if self.stop_timeout_s is None:
-            return DEFAULT_DRAIN_TIMEOUT_S
-        return min(MAX_DRAIN_TIMEOUT_S, (self.delay_s or 0) + self.stop_timeout_s + DRAIN_MARGIN_S)
+            return min(
+                MAX_DRAIN_TIMEOUT_S, max(DEFAULT_DRAIN_TIMEOUT_S, delay + DEFAULT_STOP_TIMEOUT_S + DRAIN_MARGIN_S)
+            )
+        return min(MAX_DRAIN_TIMEOUT_S, delay + self.stop_timeout_s + DRAIN_MARGIN_S)
 
-    def window(self, drain_started_at: float) -> tuple[float, float]:
+    def window(self, drain_started_at: float, drain_is_ours: bool = True) -> tuple[float, float]:
         """When the tasks should stop: from the end of the deregistration delay to the end of the stop timeout
         (plus some slack). Polls come quickly inside it and patiently before it."""
         stop_s = DEFAULT_STOP_TIMEOUT_S if self.stop_timeout_s is None else self.stop_timeout_s
-        opens = drain_started_at + (self.delay_s or 0)
+        opens = drain_started_at + self.delay_for(drain_is_ours)
         return opens, opens + stop_s + WINDOW_SLACK_S
 
     def summary(self, drain_timeout_s: float) -> str:
@@ -101,7 +115,7 @@ class Preparation:
 
     def restored(self) -> Preparation:
         """The preparation once everything it changed has been put back."""
-        return replace(self, suspended=False, lowered=())
+        return replace(self, suspended=False, lowered=(), min_lowered=False)
 
     def to_wire(self) -> dict[str, Any]:
         """For a hand-over: what the next invocation must know to restore what this teardown changed."""
@@ -110,6 +124,8 @@ class Preparation:
             s = self.scaling
             wire["Scaling"] = [s.dynamic_in, s.dynamic_out, s.scheduled]
             wire["Suspended"] = self.suspended
+            wire["MinCapacity"] = s.min_capacity
+            wire["MinLowered"] = self.min_lowered
         if self.lowered:
             wire["Lowered"] = [list(pair) for pair in self.lowered]
         if self.shared:
@@ -129,7 +145,11 @@ class Preparation:
             if scaling_flags is not None:
                 if not (isinstance(scaling_flags, list) and len(scaling_flags) == 3):
                     return None
-                scaling = Scaling(*(flag is True for flag in scaling_flags))
+                minimum = value.get("MinCapacity", 0)
+                if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
+                    return None
+                dynamic_in, dynamic_out, scheduled = (flag is True for flag in scaling_flags)
+                scaling = Scaling(dynamic_in, dynamic_out, scheduled, min_capacity=minimum)
             stop = value.get("StopTimeout")
             if stop is not None and (not isinstance(stop, int) or isinstance(stop, bool) or stop < 0):
                 return None
@@ -141,6 +161,7 @@ class Preparation:
                 shared=tuple(str(arn) for arn in value.get("Shared", []) if isinstance(arn, str)),
                 stop_timeout_s=stop,
                 unread=tuple(str(arn) for arn in value.get("Unread", []) if isinstance(arn, str)),
+                min_lowered=value.get("MinLowered") is True and scaling is not None,
             )
         except (TypeError, ValueError):
             return None

@@ -96,7 +96,8 @@ def _next_drain_moment(states: dict[str, ServiceState], started_at: float, setti
     for s in states.values():
         if s.outcome is Outcome.UNFINISHED and s.phase is Phase.DRAINING_TASKS:
             drain_start = s.drain_started_at or started_at
-            moments.append(drain_start + drain_timeout_s(settings, s.progress.preparation))
+            ours = s.drain_started_at is not None
+            moments.append(drain_start + drain_timeout_s(settings, s.progress.preparation, ours))
             window = drain_window(s, started_at)
             if window is not None:
                 moments.append(window[0])
@@ -115,7 +116,7 @@ def drain_window(state: ServiceState, started_at: float) -> tuple[float, float] 
     groups = state.snapshot.target_groups if state.snapshot is not None else ()
     if preparation.unread or any(arn not in read for arn in groups):
         return None
-    return preparation.window(state.drain_started_at or started_at)
+    return preparation.window(state.drain_started_at or started_at, state.drain_started_at is not None)
 
 
 def in_drain_window(state: ServiceState, started_at: float, now: float) -> bool:
@@ -196,7 +197,8 @@ class _Round:
         drain_elapsed = now - (state.drain_started_at or self.started_at)
         blocked_since = state.progress.blocked_since
         blocked_s = now - blocked_since if blocked_since is not None else 0.0
-        return decide(snapshot, state.progress, drain_elapsed, self.settings, blocked_s)
+        ours = state.drain_started_at is not None  # a drain begun by this teardown's scale-down
+        return decide(snapshot, state.progress, drain_elapsed, self.settings, blocked_s, ours)
 
     def _prepare(self, state: ServiceState, snapshot: ServiceSnapshot, now: float) -> ServiceState:
         preparation = self.gateway.prepare(self.cluster, state.ref.name, snapshot, self.lower_delay_to)
@@ -222,17 +224,24 @@ _CALLS = (Kind.SCALE_TO_ZERO, Kind.DELETE, Kind.STOP_DEPLOYMENT)  # one ECS call
 _WRITES = (*_CALLS, Kind.PREPARE)  # held back for a round after ECS throttled a write
 
 
-def restore_kept(result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True) -> list[str]:
-    """Undo what the teardown changed around each service it did not finish (auto scaling suspended, deregistration
-    delays lowered): a kept service goes back to how it was found. `fits`: may another service's restore start?
-    Returns what could not be undone."""
-    problems: list[str] = []
+def kept_and_changed(result: TeardownResult) -> list[tuple[ServiceRef, Preparation]]:
+    """The services the teardown leaves in place (not done, and no delete accepted) around which it changed
+    something: what a restore puts back."""
+    kept = []
     for service in result.services:
         preparation = result.preparations.get(service.service.name)
-        if service.outcome is Outcome.DONE or preparation is None or not preparation.changed_anything:
+        on_its_way = service.phase in (Phase.DRAINING, Phase.DELETE_ACCEPTED)
+        if service.outcome is Outcome.DONE or on_its_way or preparation is None or not preparation.changed_anything:
             continue
-        if not fits():
-            problems.append(f"no time left to restore what the teardown changed around {service.service.name!r}")
-            continue
-        problems += gateway.restore(service.service.cluster, service.service.name, preparation)
+        kept.append((service.service, preparation))
+    return kept
+
+
+def restore_kept(result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True) -> list[str]:
+    """Undo what the teardown changed around each service it leaves in place (auto scaling suspended, MinCapacity
+    and deregistration delays lowered): a kept service goes back to how it was found. `fits`: may another call
+    start? Returns what could not be undone."""
+    problems: list[str] = []
+    for ref, preparation in kept_and_changed(result):
+        problems += gateway.restore(ref.cluster, ref.name, preparation, may_call=fits)
     return problems

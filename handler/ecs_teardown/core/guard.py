@@ -9,6 +9,7 @@ any service; a Delete with nothing left to do reads nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from .drain import Preparation
 from .model import ServiceSnapshot
@@ -72,14 +73,22 @@ class StackGuard:
         return self._gateway.stop_deployment(cluster, service, deployment_arn)
 
     def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+        self,
+        cluster: str,
+        service: str,
+        snapshot: ServiceSnapshot,
+        lower_delay_to: int | None,
+        may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
         if not self._check():
             return None
-        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to, may_call=may_call)
 
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
-        return self._gateway.restore(cluster, service, preparation)  # only ever undoes this teardown's own changes
+    def restore(
+        self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None
+    ) -> list[str]:
+        # Only ever undoes this teardown's own changes: no stack check needed.
+        return self._gateway.restore(cluster, service, preparation, may_call=may_call)
 
     def unread_note(self) -> str:
         return f". The stack's status could not be read, so nothing was done: {self.unread}" if self.unread else ""

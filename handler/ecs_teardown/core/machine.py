@@ -101,6 +101,7 @@ def decide(
     drain_elapsed_s: float,
     settings: Settings,
     blocked_s: float = 0.0,
+    drain_is_ours: bool = True,
 ) -> Action:
     """The next action for one service. `drain_elapsed_s` counts from the start of its drain: when its scale-down
     was accepted, or, for a service found at desired 0, when the teardown began; `blocked_s` from the first time
@@ -122,7 +123,7 @@ def decide(
     if snapshot.desired > 0:
         return Action(Kind.SCALE_TO_ZERO, Phase.SCALING_DOWN, why=f"desired {snapshot.desired}")
     if snapshot.tasks > 0:
-        timeout_s = drain_timeout_s(settings, progress.preparation)
+        timeout_s = drain_timeout_s(settings, progress.preparation, drain_is_ours)
         if drain_elapsed_s < timeout_s:
             return Action(Kind.WAIT, Phase.DRAINING_TASKS, why=snapshot.counts())
         return _force_or_fail(
@@ -172,11 +173,12 @@ def refusal_of(snapshot: ServiceSnapshot) -> str:
     return ""
 
 
-def drain_timeout_s(settings: Settings, preparation: Preparation | None) -> float:
-    """The drain timeout: as set, or `auto` from the service's load balancers and stop timeout."""
+def drain_timeout_s(settings: Settings, preparation: Preparation | None, drain_is_ours: bool = True) -> float:
+    """The drain timeout: as set, or `auto` from the service's load balancers and stop timeout (`drain_is_ours`:
+    the drain began with this teardown's scale-down, after any lowering of the delays)."""
     if settings.drain_timeout_s is not None:
         return settings.drain_timeout_s
-    return (preparation or Preparation(stop_timeout_s=None)).auto_drain_timeout_s()
+    return (preparation or Preparation(stop_timeout_s=None)).auto_drain_timeout_s(drain_is_ours)
 
 
 def _past_deployment(snapshot: ServiceSnapshot, progress: Progress, settings: Settings, blocked_s: float) -> Action:

@@ -67,7 +67,8 @@ class ServiceSnapshot:
     created_at: float | None = None  # epoch seconds, where ECS says (it does; moto does not)
     controller: str = ECS_CONTROLLER  # deploymentController.type
     express: bool = False  # resourceManagementType ECS: an ECS Express Mode service, which ECS manages
-    target_groups: tuple[str, ...] = ()  # loadBalancers[].targetGroupArn
+    target_groups: tuple[str, ...] = ()  # loadBalancers[]: targetGroupArn and the blue/green alternate
+    classic_balancers: tuple[str, ...] = ()  # loadBalancers[].loadBalancerName without a target group
     task_definition: str = ""
     rollout: str = ""  # the current service deployment's ARN while a deployment's rollout is IN_PROGRESS
     codedeploy: tuple[str, ...] = ()  # CODE_DEPLOY: the CodeDeploy deployment ids of the task sets

@@ -7,6 +7,7 @@ never on error codes or message text.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,15 +52,24 @@ class Gateway(Protocol):
     def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult: ...
 
     def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+        self,
+        cluster: str,
+        service: str,
+        snapshot: ServiceSnapshot,
+        lower_delay_to: int | None,
+        may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
         """Read the service's scalable target, target groups and stop timeout; suspend its scaling; lower its
         unshared target groups' deregistration delay to `lower_delay_to` (None: leave them). Never raises for a
         part that fails: the Preparation's notes say what was not read or done. None: not now (no time left in
-        this invocation, or the stack's status not read yet): a later round prepares."""
+        this invocation, or the stack's status not read yet, or a read that failed for a moment): a later round
+        prepares. `may_call` is asked before each of its calls (None: always yes); once it says no, what was
+        already changed is recorded in the result and nothing more is done."""
         ...
 
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
+    def restore(
+        self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None
+    ) -> list[str]:
         """Undo what `prepare` changed (the service is kept); returns what could not be undone."""
         ...
 

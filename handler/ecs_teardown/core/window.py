@@ -70,18 +70,25 @@ class InvocationWindow:
         return self._gateway.stop_deployment(cluster, service, deployment_arn)
 
     def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+        self,
+        cluster: str,
+        service: str,
+        snapshot: ServiceSnapshot,
+        lower_delay_to: int | None,
+        may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
-        # A few calls (the task definition, auto scaling, target groups), each bounded like any other; they take
-        # milliseconds, and should they all hang, the invocation's timer still answers in time.
+        # A few calls (the task definition, auto scaling, target groups), each started only while one more fits.
         if not self._may_write():
             return None
-        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to)
+        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to, may_call=self._fits_also(may_call))
 
-    def restore(self, cluster: str, service: str, preparation: Preparation) -> list[str]:
-        if not self.fits():
-            return [f"no time left to restore what the teardown changed around {service!r}"]
-        return self._gateway.restore(cluster, service, preparation)
+    def restore(
+        self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None
+    ) -> list[str]:
+        return self._gateway.restore(cluster, service, preparation, may_call=self._fits_also(may_call))
+
+    def _fits_also(self, may_call: Callable[[], bool] | None) -> Callable[[], bool]:
+        return lambda: self._clock() + self._call_worst_s <= self._hard_end and (may_call is None or may_call())
 
     def stacks(self, reader: StackReader) -> StackReader:
         """The stack reader, under the same window."""
