@@ -1,11 +1,13 @@
 """The demo's embedded AWS: moto's server on 127.0.0.1, with ECS timelines played on top of it.
 
 moto answers with ECS's real API shapes and error codes, but its services stop their tasks and go INACTIVE the
-instant they are asked. Here its ECS backend (in this process, behind its HTTP server) is wrapped so that tasks
-take seconds to stop, DeleteService leaves a service DRAINING for a while, DAEMON services refuse a desiredCount,
-and a DRAINING service refuses UpdateService, as ECS does. Each service's tasks and status over time are its
-`Timeline`, a `ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). For demos and local trials
-only.
+instant they are asked. Here its ECS backend (in this process, behind its HTTP server) is wrapped (`TimedBackend`,
+timed_ecs.py) so that tasks take seconds to stop, DeleteService leaves a service DRAINING for a while, DAEMON
+services refuse a desiredCount, and a DRAINING service refuses UpdateService, as ECS does; a service behind a
+target group keeps its tasks for the group's deregistration delay, and one with an Application Auto Scaling target
+is scaled back up to MinCapacity after a scale-down unless its scale-out is suspended (both read from moto's own
+elbv2 and application-autoscaling backends). Each service's tasks and status over time are its `Timeline`, a
+`ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). For demos and local trials only.
 
 `python -m ecs_teardown_tools.emulator --port 5000` (`make emulator`) serves it on its own, with a cluster `demo`
 to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it.
@@ -20,25 +22,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .timeline import ACTIVE, DRAINING, ServiceTimeline
+from .timed_ecs import DAEMON_REFUSAL, SCALE_OUT_AFTER_S, ScaleOut, TimedBackend, Timeline
+from .timeline import DRAINING
 
-DAEMON_REFUSAL = "The daemon scheduling strategy does not support a desired count for services."
-
-
-@dataclass
-class Timeline(ServiceTimeline):
-    """A `ServiceTimeline` with the demo's defaults: its tasks stop evenly over 4 s, then 3 s DRAINING."""
-
-    tasks: int = 0  # running tasks at the start (moto starts services with none running)
-    task_stop_s: float = 4.0
-    draining_s: float = 3.0
+__all__ = ["DAEMON_REFUSAL", "EmbeddedAws", "ScaleOut", "Timeline", "main"]
 
 
 class EmbeddedAws:
-    """moto's server on 127.0.0.1 (a free port), its ECS backend playing `Timeline`s. Use as a context manager."""
+    """moto's server on 127.0.0.1 (a free port), its ECS backend playing `Timeline`s. Use as a context manager.
+    `scale_out_after_s`: how soon auto scaling fights a scale-down; `notify` hears what happens around services."""
 
     def __init__(
         self,
@@ -46,6 +40,8 @@ class EmbeddedAws:
         region: str = "us-east-1",
         clock: Callable[[], float] = time.monotonic,
         port: int = 0,
+        scale_out_after_s: float = SCALE_OUT_AFTER_S,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         import logging
 
@@ -53,7 +49,8 @@ class EmbeddedAws:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
         self.account, self.region, self.clock = account, region, clock
-        self.timelines: dict[tuple[str, str], ServiceTimeline] = {}
+        self.scale_out_after_s, self.notify = scale_out_after_s, notify
+        self.timelines: dict[tuple[str, str], Timeline] = {}
         self._lock = threading.Lock()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.url = ""
@@ -62,33 +59,46 @@ class EmbeddedAws:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
-        self.timed = _TimedBackend(self._backend(), self.timelines, self.clock, self._lock)
+        self.timed = TimedBackend(
+            self._backend(), self.timelines, self.clock, self._lock, self.scale_out_after_s, self.notify
+        )
         self.timed.install()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.stop()
         backend = self._backend()
-        for name in _TimedBackend.CALLS:
+        for name in TimedBackend.CALLS:
             backend.__dict__.pop(name, None)  # moto's backends are shared by the process: unwrap
 
-    def play(self, cluster: str, service: str, timeline: ServiceTimeline) -> ServiceTimeline:
+    def play(self, cluster: str, service: str, timeline: Timeline) -> Timeline:
         with self._lock:
             self.timelines[(cluster, service)] = timeline
         return timeline
 
+    def client(self, name: str) -> Any:
+        """A boto3 client of this embedded AWS (any service moto serves), with dummy credentials."""
+        import boto3
+
+        factory: Any = boto3.client  # the service is chosen at run time: its typed overloads do not apply
+        return factory(
+            name,
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id="emulator",
+            aws_secret_access_key="emulator",
+        )
+
     def start_draining(self, cluster: str, service: str) -> None:
         """As if someone had already called DeleteService: the service is DRAINING when the demo starts."""
-        self.timelines[(cluster, service)].delete(self.clock())
-        self._backend().services[f"{cluster}:{service}"].status = DRAINING
+        with self._lock:
+            self.timelines[(cluster, service)].delete(self.clock())
+            self._backend().services[f"{cluster}:{service}"].status = DRAINING
 
     def create_stack(self, name: str) -> str:
         """A stack in moto's CloudFormation (one placeholder resource), whose StackId a request can name."""
-        import boto3
-
         template = '{"Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}}}'
-        client: Any = boto3.client("cloudformation", endpoint_url=self.url, region_name=self.region)
-        return str(client.create_stack(StackName=name, TemplateBody=template)["StackId"])
+        return str(self.client("cloudformation").create_stack(StackName=name, TemplateBody=template)["StackId"])
 
     def set_stack_status(self, stack_id: str, status: str) -> None:
         """Show the stack as CloudFormation would while it sends a request (moto never sends Update or Delete)."""
@@ -100,89 +110,6 @@ class EmbeddedAws:
         from moto.ecs.models import ecs_backends
 
         return ecs_backends[self.account][self.region]
-
-
-class _TimedBackend:
-    """moto's ECS backend with `ServiceTimeline`s played on top, for the three calls the engine makes: a service
-    that has a timeline shows its running tasks and status as the timeline says, and is refused as ECS refuses."""
-
-    CALLS = ("describe_services", "update_service", "delete_service")
-
-    def __init__(
-        self,
-        backend: Any,
-        timelines: dict[tuple[str, str], ServiceTimeline],
-        clock: Callable[[], float],
-        lock: threading.Lock,
-    ) -> None:
-        self.backend, self.timelines, self.clock, self.lock = backend, timelines, clock, lock
-        self.writes: list[tuple[str, str, float]] = []  # (call, service, clock) of every write, for tests
-        self.describe, self.update, self.delete = (
-            backend.describe_services,
-            backend.update_service,
-            backend.delete_service,
-        )
-
-    def install(self) -> None:
-        for name in self.CALLS:
-            setattr(self.backend, name, getattr(self, name))
-
-    def describe_services(self, cluster_str: str, names: list[str]) -> Any:
-        with self.lock:
-            found, failures = self.describe(cluster_str, names)
-            for service in found:
-                self._refresh(service)
-            return found, failures
-
-    def update_service(self, properties: dict[str, Any]) -> Any:
-        from moto.ecs.exceptions import InvalidParameterException
-
-        with self.lock:
-            self.writes.append(("update_service", str(properties["service"]), self.clock()))
-            timeline, service = self._timeline_of(properties.get("cluster", "default"), properties["service"])
-            if timeline is None:
-                return self.update(properties)
-            self._refuse_unless_active(service)
-            if properties.get("desired_count") is not None and service.scheduling_strategy == "DAEMON":
-                raise InvalidParameterException(DAEMON_REFUSAL)
-            result = self.update(properties)
-            if properties.get("desired_count") == 0:
-                timeline.stop(self.clock())
-            self._refresh(service)
-            return result
-
-    def delete_service(self, cluster_str: str, service_str: str, force: bool) -> Any:
-        with self.lock:
-            self.writes.append(("delete_service", service_str, self.clock()))
-            timeline, service = self._timeline_of(cluster_str, service_str)
-            if timeline is None:
-                return self.delete(cluster_str, service_str, force)
-            self._refuse_unless_active(service)
-            if service.scheduling_strategy == "DAEMON":
-                service.desired_count = 0  # ECS stops a DAEMON's tasks itself on DeleteService
-            result = self.delete(cluster_str, service_str, force)
-            timeline.delete(self.clock())
-            self._refresh(service)
-            return result
-
-    def _timeline_of(self, cluster_str: str, service_str: str) -> tuple[ServiceTimeline | None, Any]:
-        service = self.backend._get_service(cluster_str, service_str)
-        return self.timelines.get((service.cluster_name, service.name)), service
-
-    def _refresh(self, service: Any) -> None:
-        timeline = self.timelines.get((service.cluster_name, service.name))
-        if timeline is None:
-            return
-        now = self.clock()
-        service.running_count, service.pending_count = timeline.running(now), 0
-        service.status = timeline.status(now)
-
-    def _refuse_unless_active(self, service: Any) -> None:
-        from moto.ecs.exceptions import ECSException
-
-        self._refresh(service)
-        if service.status != ACTIVE:
-            raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
 
 
 # The emulator command's cluster: name, running tasks, seconds for them to stop, seconds DRAINING.
@@ -246,15 +173,7 @@ def _port_free(port: int) -> bool:
 
 
 def _demo_cluster(aws: EmbeddedAws) -> None:
-    import boto3
-
-    ecs: Any = boto3.client(
-        "ecs",
-        endpoint_url=aws.url,
-        region_name=aws.region,
-        aws_access_key_id="emulator",
-        aws_secret_access_key="emulator",
-    )
+    ecs = aws.client("ecs")
     ecs.create_cluster(clusterName=DEMO_CLUSTER)
     ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
     for name, tasks, stop_s, draining_s in DEMO_SERVICES:
