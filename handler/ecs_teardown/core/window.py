@@ -88,7 +88,14 @@ class InvocationWindow:
         return self._gateway.restore(cluster, service, preparation, may_call=self._fits_also(may_call))
 
     def _fits_also(self, may_call: Callable[[], bool] | None) -> Callable[[], bool]:
-        return lambda: self._clock() + self._call_worst_s <= self._hard_end and (may_call is None or may_call())
+        """Asked before each call of a preparation or a restore: no call once this invocation's answer went out
+        (what was already changed is recorded and left), none past the window, none the caller refuses."""
+
+        def may() -> bool:
+            fits = not self._answered() and self._clock() + self._call_worst_s <= self._hard_end
+            return fits and (may_call is None or may_call())
+
+        return may
 
     def stacks(self, reader: StackReader) -> StackReader:
         """The stack reader, under the same window."""
