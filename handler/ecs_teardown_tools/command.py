@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import select
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ from .targets import cluster_services, resolve_targets
 from .teardown import Options, Reporter, requests_for, stack_services, summarize, tear_down
 
 NOT_FOUND = "not found: never existed, or deleted and purged"
+ANSWER_WAIT_S = 3600.0  # an unanswered question is a "no" after an hour
 GatewayFor = Callable[[TeardownRequest], EcsGateway]
 
 
@@ -206,11 +209,24 @@ def _confirmed(args: Any, requests: list[TeardownRequest], gateway_for: GatewayF
         )
         return False
     plan(requests, gateway_for, reporter)
-    answer = input(f"Tear down these {count} service(s)? Only 'yes' goes ahead: ")
+    answer = _ask(f"Tear down these {count} service(s)? Only 'yes' goes ahead: ")
     if answer.strip().lower() != "yes":
         print("ecs-teardown: not confirmed; nothing was changed", file=sys.stderr)
         return False
     return True
+
+
+def _ask(prompt: str, wait_s: float = ANSWER_WAIT_S) -> str:
+    """A line typed on the terminal, or '' after `wait_s`. Not input(): a Ctrl-C that lands just before input()'s
+    blocking read is only acted on after Enter; waiting in short select() turns lets it interrupt at once."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([sys.stdin], [], [], 0.2)
+        if ready:
+            return sys.stdin.readline()
+    return ""
 
 
 class _Interruptible:

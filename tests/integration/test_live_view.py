@@ -252,8 +252,12 @@ def test_at_80x24_thirty_services_fit_the_height_with_an_n_more_line(aws, yes) -
     make_services(aws, "demo", names, drains())
     terminal = start(aws, yes, names, (80, 24))
     try:
-        screen = terminal.wait_for(lambda screen: any("more:" in line for line in screen), timeout=30)
-        screen = terminal.wait_for(lambda screen: clock_of(screen) is not None and clock_of(screen) > 2, timeout=30)
+
+        def running_with_more(screen: list[str]) -> bool:  # the clock has ticked, and rows are still left out
+            clock = clock_of(screen)
+            return clock is not None and clock > 2 and any("more:" in line for line in screen)
+
+        screen = terminal.wait_for(running_with_more, timeout=30)
         print_screen("80x24, 30 services, running", screen)
         shown = [name for name, found in rows_of(screen, names).items() if found]
         more = next(line for line in screen if "more:" in line)
@@ -279,7 +283,12 @@ def test_at_200x50_every_service_has_its_whole_row(aws, yes) -> None:
     make_services(aws, "demo", names, drains(tasks_stop_s=3.0))
     terminal = start(aws, yes, names, (200, 50))
     try:
-        screen = terminal.wait_for(lambda screen: all(rows_of(screen, names).values()), timeout=30)
+        # A frame read while the terminal is still being redrawn may show a row cut short: wait for a whole one.
+        def whole(screen: list[str]) -> bool:
+            rows = rows_of(screen, names)
+            return all(len(found) == 1 and found[0].startswith(name + " ") for name, found in rows.items())
+
+        screen = terminal.wait_for(whole, timeout=30)
         assert not any("more:" in line for line in screen)
         for name, found in rows_of(screen, names).items():
             assert len(found) == 1 and found[0].startswith(name + " "), "the whole name, with room to spare"
