@@ -215,6 +215,14 @@ def test_dry_run_never_asks_even_on_a_terminal(aws) -> None:
     assert state(client, "dry", "web") == ("ACTIVE", 2)
 
 
+def as_from_a_terminal() -> None:
+    """In the child, before exec: SIGINT as a terminal's shell gives it. A shell without job control starts a
+    background command (CI runs the python3.13 pass in the background) with SIGINT ignored, and a blocked signal
+    stays blocked across exec: Python would inherit either, and a Ctrl-C would never arrive."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(aws) -> None:
     """On a terminal a destructive run asks first; a real SIGINT while it waits for the answer is an interruption
     (130), not a failure, and nothing was written."""
@@ -226,6 +234,7 @@ def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(aws) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=user_env(),
+        preexec_fn=as_from_a_terminal,
     )
     try:
         assert process.stdout is not None
