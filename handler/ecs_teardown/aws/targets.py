@@ -13,8 +13,9 @@ Call = Callable[..., Any]  # (client, operation, **kwargs) -> the answer
 
 
 class TargetGroupUsers:
-    """Read once per cluster (ListServices, then DescribeServices 10 at a time): ListServices lists the cluster's
-    ACTIVE services and DRAINING ones until they are INACTIVE (ECS API reference, ListServices)."""
+    """Read once per cluster (ListServices, then DescribeServices 10 at a time). The ECS API reference does not say
+    whether ListServices lists DRAINING services; either way is safe here: a DRAINING service is on its way out, and
+    an INACTIVE one DescribeServices shows is skipped."""
 
     def __init__(self, ecs: Any, call: Call) -> None:
         self._ecs, self._call = ecs, call
