@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ecs_teardown.aws.surroundings import DELAY_KEY, SCALABLE_DIMENSION
+
 BEHIND_ALB, ALB_DELAY_S, STOP_TIMEOUT_S = "web", 300, 2  # its target group's delay (ELB's default), its stopTimeout
 FAST_DRAIN_S = 2  # the stack's DeregistrationDelaySeconds
 FAST_ENOUGH_S = 15.0  # the service behind the target group is gone this soon after its scale-down, or WRONG
@@ -38,7 +40,7 @@ def scalable_target(aws: Any, cluster: str, show: Callable[[str], None]) -> None
     aws.client("application-autoscaling").register_scalable_target(
         ServiceNamespace="ecs",
         ResourceId=f"service/{cluster}/{SCALED}",
-        ScalableDimension="ecs:service:DesiredCount",
+        ScalableDimension=SCALABLE_DIMENSION,
         MinCapacity=MIN_CAPACITY,
         MaxCapacity=MAX_CAPACITY,
     )
@@ -50,7 +52,7 @@ def delay(aws: Any) -> str:
     elbv2 = aws.client("elbv2")
     arn = elbv2.describe_target_groups(Names=[BEHIND_ALB])["TargetGroups"][0]["TargetGroupArn"]
     attributes = elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
-    return str({a["Key"]: a["Value"] for a in attributes}["deregistration_delay.timeout_seconds"])
+    return str({a["Key"]: a["Value"] for a in attributes}[DELAY_KEY])
 
 
 def judge(aws: Any, cluster: str) -> bool:

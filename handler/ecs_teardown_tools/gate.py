@@ -61,7 +61,11 @@ class StopGate:
     ) -> Preparation | None:
         self._check()  # it suspends auto scaling and lowers delays: writes, each refused once Ctrl-C was pressed
         preparation = self._gateway.prepare(
-            cluster, service, snapshot, lower_delay_to, lambda: not self._stop.is_set() and (may_call or _yes)()
+            cluster,
+            service,
+            snapshot,
+            lower_delay_to,
+            lambda: not self._stop.is_set() and (may_call is None or may_call()),
         )
         if preparation is not None:
             self.prepared[service] = preparation
@@ -79,7 +83,3 @@ class StopGate:
             for name, preparation in self.prepared.items()
             if preparation.changed_anything and name not in self.deleted
         }
-
-
-def _yes() -> bool:
-    return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_teardown.aws.errors import error_code
 from ecs_teardown.cfn.properties import CLUSTER_ARN_RE, NAME_RE, SERVICE_ARN_RE
 
 from .exits import NotFoundError, UsageError
@@ -72,7 +73,7 @@ def cluster_services(session: Any, endpoint_url: str | None, cluster: str) -> Ta
         for page in client.get_paginator("list_services").paginate(cluster=name):
             names.extend(arn.rsplit("/", 1)[-1] for arn in page.get("serviceArns", []))
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+        if error_code(error) == "ClusterNotFoundException":
             raise NotFoundError(f"cluster {name!r} not found in {region}") from None
         raise
     return {(region, name): names} if names else {}

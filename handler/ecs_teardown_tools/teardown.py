@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.aws.errors import error_code, error_message
 from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
 from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, kept_and_changed, run_teardown
 from ecs_teardown.core.machine import Outcome
@@ -96,8 +97,7 @@ def _stack_resources(cloudformation: Any, stack: str) -> Iterator[dict[str, Any]
         for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack):
             yield from page.get("StackResourceSummaries", [])
     except ClientError as error:
-        message = error.response.get("Error", {}).get("Message", str(error))
-        code = error.response.get("Error", {}).get("Code", "")
+        code, message = error_code(error), error_message(error)
         if code == "ValidationError" and message.startswith("Stack with id") and message.endswith("does not exist"):
             raise UsageError(f"stack {stack!r} does not exist in this account and region ({message})") from None
         raise UsageError(f"cannot list the resources of stack {stack!r}: {message}") from None

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ecs_teardown.aws.surroundings import DELAY_KEY, SCALABLE_DIMENSION
+from ecs_teardown.core.drain import DEFAULT_DEREGISTRATION_DELAY_S, DEFAULT_STOP_TIMEOUT_S
+
 from .timeline import ACTIVE, ServiceTimeline
 
 DAEMON_REFUSAL = "The daemon scheduling strategy does not support a desired count for services."
-SCALABLE_DIMENSION = "ecs:service:DesiredCount"
-DELAY_KEY = "deregistration_delay.timeout_seconds"
-DEFAULT_DELAY_S = 300.0  # ELB's default deregistration delay
-DEFAULT_STOP_TIMEOUT_S = 30.0  # ECS's stopTimeout when a container sets none
+DEFAULT_DELAY_S = float(DEFAULT_DEREGISTRATION_DELAY_S)  # ELB's default deregistration delay
 SCALE_OUT_AFTER_S = 1.5  # how soon after a scale-down to zero a scale-out alarm raises desired again
 
 

@@ -18,7 +18,7 @@ from .bounded import bounded_config, worst_case_s
 from .errors import DESCRIBE_BATCH, THROTTLE_CODES, error_code, error_message, is_transient
 from .targets import classic_balancers_of, groups_of
 
-__all__ = ["CALL_WORST_S", "DESCRIBE_BATCH", "EcsGateway", "error_code", "error_message", "is_transient"]
+__all__ = ["CALL_WORST_S", "EcsGateway"]
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient

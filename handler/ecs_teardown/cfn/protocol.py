@@ -8,7 +8,7 @@ and crhelper, configured and guarded against its known traps (shared/DESIGN.md, 
 - its polling (an EventBridge rule per request, never removed when CloudFormation gives up) is not used, so the
   Lambda, Events and Logs clients it would build at cold start are not built either;
 - its timer answers "Execution timed out" only 0.5 s before Lambda's end: here a few seconds earlier;
-- a long teardown may hand its request over to a fresh invocation (`hand_answer_over`) instead of answering now.
+- a long teardown may hand its request over to a fresh invocation (`claim_hand_over`, then `hand_over_done`) instead of answering now.
 """
 
 from __future__ import annotations
@@ -125,11 +125,11 @@ class GuardedCfnResource(CfnResource):
         if self._fate == ANSWERED and not self._answer_finished.wait(timeout=ANSWER_WORST_S + 1):
             logging.getLogger(__name__).error("the answer was still being sent when the handler returned")
 
-    def _decide(self, fate: str, allowed: tuple[str, ...] = (OPEN,)) -> bool:
-        """Move this request to `fate` (ANSWERED or HANDING_OVER) if it is still in one of `allowed`: the one place
-        where the main thread and crhelper's timer thread meet, so only one of them answers or hands over."""
+    def _decide(self, fate: str) -> bool:
+        """Move this request to `fate` (ANSWERED or HANDING_OVER) if it is still OPEN: the one place where the main
+        thread and crhelper's timer thread meet, so only one of them answers or hands over."""
         with self._answer_lock:
-            if self._fate not in allowed:
+            if self._fate != OPEN:
                 return False
             self._fate = fate
             return True

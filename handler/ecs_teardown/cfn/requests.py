@@ -87,10 +87,8 @@ def resolve(request: TeardownRequest, edges: Edges) -> list[ServiceSnapshot]:
             problems.append(f"service {name!r} was not found in cluster {request.cluster!r}")
         elif snapshot.status != ACTIVE:
             problems.append(f"service {name!r} in cluster {request.cluster!r} is {snapshot.status}, not ACTIVE")
-        elif refusal_of(snapshot):
-            problems.append(
-                f"service {name!r} in cluster {request.cluster!r} is not torn down by this tool: {refusal_of(snapshot)}"
-            )
+        elif refusal := refusal_of(snapshot):
+            problems.append(f"service {name!r} in cluster {request.cluster!r} is not torn down by this tool: {refusal}")
     if problems:
         label = "Service" if len(names) == 1 else "Services"
         raise PropertyError(f"Property {label}: " + "; ".join(problems))

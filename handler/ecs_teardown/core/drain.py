@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S
+from .model import DEFAULT_DRAIN_TIMEOUT_S, MAX_DEREGISTRATION_DELAY_S, MAX_DRAIN_TIMEOUT_S
 
 DEFAULT_STOP_TIMEOUT_S = 30  # ECS's stopTimeout when a container sets none
 DEFAULT_DEREGISTRATION_DELAY_S = 300  # ELB's default: what a target group whose delay cannot be read counts as
@@ -108,7 +108,10 @@ class Preparation:
             name = arn.split(":")[-1]
             shown = f"{delay} s -> {lowered[arn]} s" if arn in lowered else f"{delay} s"
             parts.append(f"{name} deregistration delay {shown}{' (shared: kept)' if arn in self.shared else ''}")
-        parts += [f"{arn.split(':')[-1]} deregistration delay not read (counted as 300 s)" for arn in self.unread]
+        parts += [
+            f"{arn.split(':')[-1]} deregistration delay not read (counted as {DEFAULT_DEREGISTRATION_DELAY_S} s)"
+            for arn in self.unread
+        ]
         stop = "unknown" if self.stop_timeout_s is None else f"{self.stop_timeout_s} s"
         parts.append(f"stop timeout {stop}; drain timeout {drain_timeout_s:g} s")
         return "; ".join([*parts, *self.notes])
@@ -175,7 +178,7 @@ def _pairs(value: Any) -> tuple[tuple[str, int], ...]:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
             raise ValueError("not a pair")
         seconds = item[1]
-        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_DRAIN_TIMEOUT_S:
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_DEREGISTRATION_DELAY_S:
             raise ValueError("not a delay")
         pairs.append((item[0], seconds))
     return tuple(pairs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from .drain import Preparation
 from .model import ServiceSnapshot
@@ -58,19 +59,18 @@ class StackGuard:
         return snapshots
 
     def scale_to_zero(self, cluster: str, service: str) -> CallResult:
-        if not self._check():
-            return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
-        return self._gateway.scale_to_zero(cluster, service)
+        return self._write(self._gateway.scale_to_zero, cluster, service)
 
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
-        if not self._check():
-            return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
-        return self._gateway.delete(cluster, service, force)
+        return self._write(self._gateway.delete, cluster, service, force)
 
     def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        return self._write(self._gateway.stop_deployment, cluster, service, deployment_arn)
+
+    def _write(self, call: Callable[..., CallResult], *args: Any) -> CallResult:
         if not self._check():
             return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
-        return self._gateway.stop_deployment(cluster, service, deployment_arn)
+        return call(*args)
 
     def prepare(
         self,

@@ -6,6 +6,7 @@ round is under way: nothing may be written after that answer)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .drain import Preparation
 from .model import ServiceSnapshot
@@ -42,6 +43,9 @@ class InvocationWindow:
         """May another call start? Raises AnsweredError once the request was answered."""
         if self._answered():
             raise AnsweredError("the request was answered while the teardown ran (the invocation's timer)")
+        return self._in_time()
+
+    def _in_time(self) -> bool:
         return self._clock() + self._call_worst_s <= self._hard_end
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
@@ -55,19 +59,18 @@ class InvocationWindow:
         return True
 
     def scale_to_zero(self, cluster: str, service: str) -> CallResult:
-        if not self._may_write():
-            return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
-        return self._gateway.scale_to_zero(cluster, service)
+        return self._write(self._gateway.scale_to_zero, cluster, service)
 
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
-        if not self._may_write():
-            return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
-        return self._gateway.delete(cluster, service, force)
+        return self._write(self._gateway.delete, cluster, service, force)
 
     def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
+        return self._write(self._gateway.stop_deployment, cluster, service, deployment_arn)
+
+    def _write(self, call: Callable[..., CallResult], *args: Any) -> CallResult:
         if not self._may_write():
             return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
-        return self._gateway.stop_deployment(cluster, service, deployment_arn)
+        return call(*args)
 
     def prepare(
         self,
@@ -92,8 +95,7 @@ class InvocationWindow:
         (what was already changed is recorded and left), none past the window, none the caller refuses."""
 
         def may() -> bool:
-            fits = not self._answered() and self._clock() + self._call_worst_s <= self._hard_end
-            return fits and (may_call is None or may_call())
+            return not self._answered() and self._in_time() and (may_call is None or may_call())
 
         return may
 
