@@ -60,16 +60,6 @@ def test_auto_scaling_is_suspended_before_the_scale_down_so_an_alarm_cannot_undo
     assert aws.ecs.count("UpdateService") == 1
 
 
-def test_without_suspension_the_same_alarm_raises_the_service_again(aws):
-    """The fake's alarm is real enough to matter: scaled down by hand, the service comes back to MinCapacity."""
-    web = aws.add_lb_service("web", tasks=3, deregistration_delay_s=60, stop_timeout_s=10)
-    aws.autoscaling.add_target("demo", "web", 2, 6, alarms=(ScaleOutAlarm(after_s=20),))
-    aws.ecs.update_service(cluster="demo", service="web", desiredCount=0)
-    aws.clock.advance(25)
-    aws.settle()
-    assert web.raised_to == 2
-
-
 def test_a_kept_service_gets_its_scaling_and_its_delay_back(monkeypatch, answers, event_for, aws):
     group = aws.elbv2.add_target_group("web", 300)
     aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=1e9, target_groups=(group,)))

@@ -25,3 +25,19 @@ class FakeStacks:
             self.failures -= 1
             raise StackReadError(f"DescribeStacks of {stack_id!r} failed: {self.error}", transient=self.transient)
         return StackRecord(self.statuses.get(stack_id, self.shown), self.roots.get(stack_id, ""))
+
+
+class ScriptedStacks:
+    """DescribeStacks: each stack's answers in turn (a StackReadError is raised), the last one repeated."""
+
+    def __init__(self, answers: dict[str, list[StackRecord | StackReadError]]) -> None:
+        self.answers = answers
+        self.reads: list[str] = []
+
+    def describe(self, stack_id: str) -> StackRecord:
+        self.reads.append(stack_id)
+        queue = self.answers[stack_id]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, StackReadError):
+            raise answer
+        return answer

@@ -529,3 +529,14 @@ def test_the_wiring() -> None:
     bare = FakeEcs(FakeClock(T0))
     assert bare.sibling("application-autoscaling") is None and bare.sibling("elbv2") is None
     assert FakeAutoScaling(FakeClock(T0)).describe_scalable_targets(ServiceNamespace="ecs") == {"ScalableTargets": []}
+
+
+def test_without_suspension_the_same_alarm_raises_the_service_again() -> None:
+    aws = FakeAws()
+    """The fake's alarm is real enough to matter: scaled down by hand, the service comes back to MinCapacity."""
+    web = aws.add_lb_service("web", tasks=3, deregistration_delay_s=60, stop_timeout_s=10)
+    aws.autoscaling.add_target("demo", "web", 2, 6, alarms=(ScaleOutAlarm(after_s=20),))
+    aws.ecs.update_service(cluster="demo", service="web", desiredCount=0)
+    aws.clock.advance(25)
+    aws.settle()
+    assert web.raised_to == 2

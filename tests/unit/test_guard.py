@@ -15,6 +15,7 @@ from ecs_teardown.core.guard import (
 )
 from ecs_teardown.core.model import ACTIVE, INACTIVE, MISSING, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult, StackReadError, StackRecord
+from support.fake_stacks import ScriptedStacks
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1"
 ROOT = "arn:aws:cloudformation:us-east-1:123456789012:stack/root/2"
@@ -40,24 +41,8 @@ class Gateway:
         return CallResult(CallOutcome.ACCEPTED, "deleted")
 
 
-class Stacks:
-    """DescribeStacks: each stack's answers in turn (a StackReadError is raised), the last one repeated."""
-
-    def __init__(self, answers: dict[str, list[StackRecord | StackReadError]]) -> None:
-        self.answers = answers
-        self.reads: list[str] = []
-
-    def describe(self, stack_id: str) -> StackRecord:
-        self.reads.append(stack_id)
-        queue = self.answers[stack_id]
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(answer, StackReadError):
-            raise answer
-        return answer
-
-
 def guard(*answers: StackRecord | StackReadError, gateway: Gateway | None = None, root=None):  # type: ignore[no-untyped-def]
-    stacks = Stacks({STACK: list(answers), **({ROOT: root} if root else {})})
+    stacks = ScriptedStacks({STACK: list(answers), **({ROOT: root} if root else {})})
     return StackGuard(gateway or Gateway(), stacks, STACK, STACK_GOING_AWAY), stacks
 
 

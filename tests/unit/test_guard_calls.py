@@ -14,6 +14,7 @@ from ecs_teardown.core.drain import Preparation, Scaling
 from ecs_teardown.core.guard import STACK_GOING_AWAY, StackGuard, StackStaysError, StackUnreadableError
 from ecs_teardown.core.model import ACTIVE, INACTIVE, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult, StackReadError, StackRecord
+from support.fake_stacks import ScriptedStacks
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1"
 ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
@@ -59,24 +60,8 @@ def may_call() -> bool:
     return True
 
 
-class Stacks:
-    """DescribeStacks: each stack's answers in turn (a StackReadError is raised), the last one repeated."""
-
-    def __init__(self, answers: dict[str, list[StackRecord | StackReadError]]) -> None:
-        self.answers = answers
-        self.reads: list[str] = []
-
-    def describe(self, stack_id: str) -> StackRecord:
-        self.reads.append(stack_id)
-        queue = self.answers[stack_id]
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(answer, StackReadError):
-            raise answer
-        return answer
-
-
-def guard(*answers: StackRecord | StackReadError, gateway: Gateway, **more: list) -> tuple[StackGuard, Stacks]:  # type: ignore[type-arg]
-    stacks = Stacks({STACK: list(answers), **more})
+def guard(*answers: StackRecord | StackReadError, gateway: Gateway, **more: list) -> tuple[StackGuard, ScriptedStacks]:  # type: ignore[type-arg]
+    stacks = ScriptedStacks({STACK: list(answers), **more})
     return StackGuard(gateway, stacks, STACK, STACK_GOING_AWAY), stacks  # type: ignore[arg-type]
 
 
