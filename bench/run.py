@@ -369,6 +369,37 @@ def section_calls(results: dict[str, dict[str, list[Sample]]]) -> None:
     print()
 
 
+TRADE_OFF_QUICK_S = (2.5, 3.0, 3.5, 4.0, 5.0, 7.5)  # PollPolicy's quick interval (fast_s = imminent_cap_s)
+
+
+def section_trade_off(results: dict[str, dict[str, list[Sample]]]) -> None:
+    """Where the calls target is not met: would any quick interval meet all three targets on those timelines?"""
+    short = [label for label, samples in results.items() if not within_calls_target(samples)]
+    if not short:
+        return
+    print("   Calls against time where the calls target is not met: the same timelines, the quick interval swept")
+    print("   (ecs-teardown's polls inside a drain window and while only DRAINING is left; 2.5 s is shipped)")
+    specs = {spec.label: spec for spec in FAMILIES}
+    headers = ["family / quick interval", "delete p90", "over ECS p90", "x waiter", "all three targets"]
+    rows: list[list[object]] = []
+    for label in short:
+        waiter = calls_median(results[label][WAITER])
+        rows.append([label, "", "", "", ""])
+        for quick in TRADE_OFF_QUICK_S:
+            policy = PollPolicy(fast_s=quick, imminent_cap_s=quick)
+            samples = [play_one(draw(specs[label], seed), engine_with(policy)) for seed in range(SEEDS)]
+            delete, over = p90([s.delete_s for s in samples]), p90([s.over_ecs_s for s in samples])
+            ratio = calls_median(samples) / waiter
+            met = delete <= DELETE_TARGET_S and over <= OVER_ECS_TARGET_S and ratio <= CALLS_TARGET
+            rows.append([f"  {quick:g} s", delete, over, f"{ratio:.2f}", "met" if met else "not met"])
+    print(table(headers, rows))
+    print()
+
+
+def within_calls_target(samples: dict[str, list[Sample]]) -> bool:
+    return calls_median(samples[SHIPPED]) <= CALLS_TARGET * calls_median(samples[WAITER])
+
+
 def engine_with(policy: PollPolicy | None) -> Callable[[FakeEcs, Timeline], Run]:
     return lambda ecs, timeline: run_engine(ecs, [timeline.name], policy)
 
@@ -517,6 +548,7 @@ def main() -> None:
     section_speed(results)
     section_fast_drain()
     section_calls(results)
+    section_trade_off(results)
     section_scale()
     section_cold_start()
     print(f"bench run took {time.perf_counter() - started:.0f} s")

@@ -119,6 +119,13 @@ def drain_window(state: ServiceState, started_at: float) -> tuple[float, float] 
     return preparation.window(state.drain_started_at or started_at, state.drain_started_at is not None)
 
 
+def expected_drain_s(state: ServiceState) -> float:
+    """How long the service's drain should take from its scale-down (the end of its drain window); 0 before it is
+    prepared or when its window is unknown."""
+    preparation = state.progress.preparation
+    return 0.0 if preparation is None else preparation.window(0.0)[1]
+
+
 def in_drain_window(state: ServiceState, started_at: float, now: float) -> bool:
     """True while a draining service's tasks are due to stop: the reading that shows them gone is near."""
     window = drain_window(state, started_at)
@@ -148,14 +155,36 @@ class _Round:
                 states[name] = finish(states[name], Outcome.FAILED, Phase.FAILED, str(error))
             return True, False
         self.writes_throttled = changed = imminent = False
+        readings: dict[str, ServiceSnapshot | None] = {}
         for name in open_names:
             snapshot = snapshots.get(name)
             if snapshot is None and states[name].snapshot is not None:
                 continue  # not read this round (throttled): keep the phase, act on nothing stale
-            moved, acted, accepted = self._step(states, name, snapshot)
+            readings[name] = snapshot
+        for name, snapshot in readings.items():
+            self._prepare_if_due(states, name, snapshot)
+        # Every service due is prepared before this round's first ECS write, so the writes can go longest drain
+        # first: under ECS's write rate limit the services scaled down last start late, so they should be the
+        # quickest to drain (sorted() is stable: request order among equals).
+        for name in sorted(readings, key=lambda name: -expected_drain_s(states[name])):
+            moved, acted, accepted = self._step(states, name, readings[name])
             changed = changed or moved or acted
             imminent = imminent or accepted
         return changed, imminent
+
+    def _prepare_if_due(self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot | None) -> None:
+        """Prepare the service now if its next step is its preparation; a preparation put off leaves it as it was."""
+        state = states[name]
+        if snapshot is None or self._decide(state, snapshot, self.clock()).kind is not Kind.PREPARE:
+            return
+        preparation = self.gateway.prepare(self.cluster, name, snapshot, self.lower_delay_to)
+        if preparation is None:
+            return  # not now: _step says so, and a later round (or invocation) prepares
+        states[name] = prepared(state, preparation)
+        if self.on_step is not None:
+            why = preparation.summary(drain_timeout_s(self.settings, preparation))
+            now = self.clock()
+            self.on_step(Step(state.ref, Phase.PREPARING, Kind.PREPARE, why, snapshot, now - self.started_at))
 
     def _step(
         self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot | None
@@ -163,17 +192,13 @@ class _Round:
         """Decide and act for one service. Returns (its reading or phase moved, it acted, an end looks imminent)."""
         state, now = states[name], self.clock()
         action = self._decide(state, snapshot, now)
-        if action.kind in _WRITES and self.writes_throttled:
+        if action.kind in _CALLS and self.writes_throttled:
             return False, False, False  # ECS just throttled a write: this round's other writes wait for the next
         moved = (snapshot is not None and snapshot != state.snapshot) or action.phase is not state.phase
         before = state
         state = begin(state if snapshot is None else replace(state, snapshot=snapshot), action)
-        if action.kind is Kind.PREPARE and snapshot is not None:
-            state = self._prepare(state, snapshot, now)
-            if state.progress.preparation is not None:
-                action = self._decide(state, snapshot, now)  # and act on what it found, in this same round
-            else:  # not now (no time left in this invocation): nothing was read or written
-                action = Action(Kind.WAIT, before.phase, why="no time left in this invocation to prepare")
+        if action.kind is Kind.PREPARE:  # still due: _prepare_if_due put it off (no time left in this invocation)
+            action = Action(Kind.WAIT, before.phase, why="no time left in this invocation to prepare")
             state = begin(state, action)
         result = ""
         if action.kind in _CALLS:
@@ -200,16 +225,6 @@ class _Round:
         ours = state.drain_started_at is not None  # a drain begun by this teardown's scale-down
         return decide(snapshot, state.progress, drain_elapsed, self.settings, blocked_s, ours)
 
-    def _prepare(self, state: ServiceState, snapshot: ServiceSnapshot, now: float) -> ServiceState:
-        preparation = self.gateway.prepare(self.cluster, state.ref.name, snapshot, self.lower_delay_to)
-        if preparation is None:
-            return state  # not now: a later round (or invocation) prepares
-        state = prepared(state, preparation)
-        if self.on_step is not None:
-            why = preparation.summary(drain_timeout_s(self.settings, preparation))
-            self.on_step(Step(state.ref, Phase.PREPARING, Kind.PREPARE, why, snapshot, now - self.started_at))
-        return state
-
     def _call(self, state: ServiceState, action: Action) -> CallResult:
         name = state.ref.name
         if action.kind is Kind.SCALE_TO_ZERO:
@@ -220,8 +235,7 @@ class _Round:
         return self.gateway.delete(self.cluster, name, action.force)
 
 
-_CALLS = (Kind.SCALE_TO_ZERO, Kind.DELETE, Kind.STOP_DEPLOYMENT)  # one ECS call each, then `apply`
-_WRITES = (*_CALLS, Kind.PREPARE)  # held back for a round after ECS throttled a write
+_CALLS = (Kind.SCALE_TO_ZERO, Kind.DELETE, Kind.STOP_DEPLOYMENT)  # one ECS write each, then `apply`
 
 
 def kept_and_changed(result: TeardownResult) -> list[tuple[ServiceRef, Preparation]]:
