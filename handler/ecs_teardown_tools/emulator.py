@@ -7,15 +7,19 @@ services refuse a desiredCount, and a DRAINING service refuses UpdateService, as
 target group keeps its tasks for the group's deregistration delay, and one with an Application Auto Scaling target
 is scaled back up to MinCapacity after a scale-down unless its scale-out is suspended (both read from moto's own
 elbv2 and application-autoscaling backends). Each service's tasks and status over time are its `Timeline`, a
-`ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). For demos and local trials only.
+`ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). A `Timeline` with a `Rollout` plays a
+rolling deployment in progress, which keeps DeleteService refusing until it ends or StopServiceDeployment (which
+moto lacks, and the emulator adds) rolls it back. For demos and local trials only.
 
 `python -m ecs_teardown_tools.emulator --port 5000` (`make emulator`) serves it on its own, with a cluster `demo`
-to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it.
+to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it. `--rollout web`
+(or `web=SECONDS`) starts `web` with a rolling deployment in progress.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import socket
 import sys
@@ -24,10 +28,29 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .timed_ecs import DAEMON_REFUSAL, SCALE_OUT_AFTER_S, ScaleOut, TimedBackend, Timeline
+from .timed_ecs import (
+    DAEMON_REFUSAL,
+    DEPLOYMENTS_ACTIVE,
+    ROLLBACK_S,
+    SCALE_OUT_AFTER_S,
+    DeploymentCall,
+    Rollout,
+    ScaleOut,
+    TimedBackend,
+    Timeline,
+)
 from .timeline import DRAINING
 
-__all__ = ["DAEMON_REFUSAL", "EmbeddedAws", "ScaleOut", "Timeline", "main"]
+__all__ = [
+    "DAEMON_REFUSAL",
+    "DEPLOYMENTS_ACTIVE",
+    "DeploymentCall",
+    "EmbeddedAws",
+    "Rollout",
+    "ScaleOut",
+    "Timeline",
+    "main",
+]
 
 
 class EmbeddedAws:
@@ -67,12 +90,13 @@ class EmbeddedAws:
 
     def __exit__(self, *exc: object) -> None:
         self._server.stop()
-        backend = self._backend()
-        for name in TimedBackend.CALLS:
-            backend.__dict__.pop(name, None)  # moto's backends are shared by the process: unwrap
+        self.timed.uninstall()  # moto's backends are shared by the process: unwrap
 
     def play(self, cluster: str, service: str, timeline: Timeline) -> Timeline:
+        """The service (created already) plays `timeline` from now on; its `rollout`, if any, starts now."""
         with self._lock:
+            if timeline.rollout is not None and timeline.rollout.started_at is None:
+                self.timed.begin_rollout(cluster, service, timeline.rollout)
             self.timelines[(cluster, service)] = timeline
         return timeline
 
@@ -129,6 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=_port, default=5000, help="the port on 127.0.0.1 (default 5000; 0: any free one)"
     )
     parser.add_argument(
+        "--rollout",
+        type=_rollout,
+        action="append",
+        default=[],
+        metavar="SERVICE[=SECONDS]",
+        help="start SERVICE with a rolling deployment in progress, which keeps DeleteService refusing ('deployments "
+        "are active') until it ends after SECONDS (default: never) or StopServiceDeployment rolls it back "
+        f"({ROLLBACK_S:g} s); repeatable",
+    )
+    parser.add_argument(
         "--for",
         dest="seconds",
         type=float,
@@ -144,10 +178,22 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(stop, signal.default_int_handler)
     try:
         with EmbeddedAws(port=args.port) as aws:
-            _demo_cluster(aws)
+            rollouts = dict(args.rollout)
+            _demo_cluster(aws, rollouts)
             names = ", ".join(f"{name} ({tasks} tasks)" for name, tasks, *_ in DEMO_SERVICES)
             print(f"emulator: moto's server on {aws.url} (account {aws.account}, region {aws.region})", flush=True)
             print(f"emulator: cluster {DEMO_CLUSTER}: {names}; any credentials are accepted", flush=True)
+            for name, rollout in rollouts.items():
+                ends = (
+                    "never ends by itself"
+                    if math.isinf(rollout.ends_after_s)
+                    else f"ends after {rollout.ends_after_s:g} s"
+                )
+                print(
+                    f"emulator: {name} has a rolling deployment in progress ({rollout.arn}); it {ends}, or rolls back "
+                    f"in {rollout.rollback_s:g} s on StopServiceDeployment",
+                    flush=True,
+                )
             print(f"emulator: stops after {args.seconds:g} s, or on Ctrl-C", flush=True)
             threading.Event().wait(args.seconds)
     except KeyboardInterrupt:
@@ -162,6 +208,22 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _rollout(text: str) -> tuple[str, Rollout]:
+    name, _, seconds = text.partition("=")
+    if name not in {service for service, *_ in DEMO_SERVICES}:
+        names = ", ".join(service for service, *_ in DEMO_SERVICES)
+        raise argparse.ArgumentTypeError(f"expected one of the cluster's services ({names}), got {name!r}")
+    if not seconds:
+        return name, Rollout()
+    try:
+        ends_after_s = float(seconds)
+    except ValueError:
+        ends_after_s = -1.0
+    if not 0 < ends_after_s < math.inf:
+        raise argparse.ArgumentTypeError(f"expected SERVICE=SECONDS with SECONDS above 0, got {text!r}")
+    return name, Rollout(ends_after_s=ends_after_s)
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a port in TIME_WAIT is free
@@ -172,13 +234,14 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _demo_cluster(aws: EmbeddedAws) -> None:
+def _demo_cluster(aws: EmbeddedAws, rollouts: dict[str, Rollout]) -> None:
     ecs = aws.client("ecs")
     ecs.create_cluster(clusterName=DEMO_CLUSTER)
     ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
     for name, tasks, stop_s, draining_s in DEMO_SERVICES:
         ecs.create_service(cluster=DEMO_CLUSTER, serviceName=name, taskDefinition="app", desiredCount=tasks)
-        aws.play(DEMO_CLUSTER, name, Timeline(tasks=tasks, task_stop_s=stop_s, draining_s=draining_s))
+        timeline = Timeline(tasks=tasks, task_stop_s=stop_s, draining_s=draining_s, rollout=rollouts.get(name))
+        aws.play(DEMO_CLUSTER, name, timeline)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,8 @@ def _advice(result: ServiceResult) -> str:
     if result.outcome is Outcome.UNFINISHED:
         return "Run the same command again to resume (it re-reads ECS), or raise --timeout."
     if "ForceDelete is never" in result.why:  # the engine's words; cli_words shows them as the options
+        if "deployments are active" in result.why:  # its drain was over: a longer drain timeout would not help
+            return "Stop its deployment (or let it finish) and run the same command again, or use --force auto."
         return "Use --force auto (or always) to delete it with force, or raise --drain-timeout."
     if "AccessDenied" in result.why:
         return "Grant ecs:UpdateService / ecs:DeleteService on it to the identity you run as."
