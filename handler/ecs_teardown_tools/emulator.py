@@ -8,8 +8,8 @@ target group keeps its tasks for the group's deregistration delay, and one with 
 is scaled back up to MinCapacity after a scale-down unless its scale-out is suspended (both read from moto's own
 elbv2 and application-autoscaling backends). Each service's tasks and status over time are its `Timeline`, a
 `ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). A `Timeline` with a `Rollout` plays a
-rolling deployment in progress, which keeps DeleteService refusing until it ends or StopServiceDeployment (which
-moto lacks, and the emulator adds) rolls it back. For demos and local trials only.
+rolling deployment in progress (rollouts.py), which keeps DeleteService refusing until it ends or
+StopServiceDeployment (which moto lacks, and the emulator adds) rolls it back. For demos and local trials only.
 
 `python -m ecs_teardown_tools.emulator --port 5000` (`make emulator`) serves it on its own, with a cluster `demo`
 to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it. `--rollout web`
@@ -28,17 +28,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .timed_ecs import (
-    DAEMON_REFUSAL,
-    DEPLOYMENTS_ACTIVE,
-    ROLLBACK_S,
-    SCALE_OUT_AFTER_S,
-    DeploymentCall,
-    Rollout,
-    ScaleOut,
-    TimedBackend,
-    Timeline,
-)
+from .rollouts import DEPLOYMENTS_ACTIVE, ROLLBACK_S, DeploymentCall, Rollout
+from .timed_ecs import DAEMON_REFUSAL, SCALE_OUT_AFTER_S, ScaleOut, TimedBackend, Timeline
 from .timeline import DRAINING
 
 __all__ = [
@@ -96,7 +87,7 @@ class EmbeddedAws:
         """The service (created already) plays `timeline` from now on; its `rollout`, if any, starts now."""
         with self._lock:
             if timeline.rollout is not None and timeline.rollout.started_at is None:
-                self.timed.begin_rollout(cluster, service, timeline.rollout)
+                self.timed.rollouts.begin(cluster, service, timeline.rollout)
             self.timelines[(cluster, service)] = timeline
         return timeline
 
@@ -144,6 +135,25 @@ DEMO_FOR_S = 3600.0  # the emulator stops on its own after this long, unless tol
 
 def main(argv: list[str] | None = None) -> int:
     """The embedded AWS on its own, on 127.0.0.1:PORT, with cluster `demo`, until Ctrl-C or `--for` runs out."""
+    args = _parser().parse_args(argv)
+    if not _port_free(args.port):
+        print(f"emulator: 127.0.0.1:{args.port} is in use: give another --port", file=sys.stderr)
+        return 2
+    for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or `kill`, even where a shell ignores Ctrl-C for it
+        signal.signal(stop, signal.default_int_handler)
+    try:
+        with EmbeddedAws(port=args.port) as aws:
+            rollouts = dict(args.rollout)
+            _demo_cluster(aws, rollouts)
+            _announce(aws, rollouts, args.seconds)
+            threading.Event().wait(args.seconds)
+    except KeyboardInterrupt:
+        pass
+    print("emulator: stopped", flush=True)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ecs_teardown_tools.emulator",
         description="moto's server on 127.0.0.1 playing ECS (drains take seconds), with a cluster 'demo' holding "
@@ -170,36 +180,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help=f"stop after this long (default {DEMO_FOR_S:g})",
     )
-    args = parser.parse_args(argv)
-    if not _port_free(args.port):
-        print(f"emulator: 127.0.0.1:{args.port} is in use: give another --port", file=sys.stderr)
-        return 2
-    for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or `kill`, even where a shell ignores Ctrl-C for it
-        signal.signal(stop, signal.default_int_handler)
-    try:
-        with EmbeddedAws(port=args.port) as aws:
-            rollouts = dict(args.rollout)
-            _demo_cluster(aws, rollouts)
-            names = ", ".join(f"{name} ({tasks} tasks)" for name, tasks, *_ in DEMO_SERVICES)
-            print(f"emulator: moto's server on {aws.url} (account {aws.account}, region {aws.region})", flush=True)
-            print(f"emulator: cluster {DEMO_CLUSTER}: {names}; any credentials are accepted", flush=True)
-            for name, rollout in rollouts.items():
-                ends = (
-                    "never ends by itself"
-                    if math.isinf(rollout.ends_after_s)
-                    else f"ends after {rollout.ends_after_s:g} s"
-                )
-                print(
-                    f"emulator: {name} has a rolling deployment in progress ({rollout.arn}); it {ends}, or rolls back "
-                    f"in {rollout.rollback_s:g} s on StopServiceDeployment",
-                    flush=True,
-                )
-            print(f"emulator: stops after {args.seconds:g} s, or on Ctrl-C", flush=True)
-            threading.Event().wait(args.seconds)
-    except KeyboardInterrupt:
-        pass
-    print("emulator: stopped", flush=True)
-    return 0
+    return parser
+
+
+def _announce(aws: EmbeddedAws, rollouts: dict[str, Rollout], seconds: float) -> None:
+    """What it serves, where, and until when: printed once it serves."""
+    names = ", ".join(f"{name} ({tasks} tasks)" for name, tasks, *_ in DEMO_SERVICES)
+    print(f"emulator: moto's server on {aws.url} (account {aws.account}, region {aws.region})", flush=True)
+    print(f"emulator: cluster {DEMO_CLUSTER}: {names}; any credentials are accepted", flush=True)
+    for name, rollout in rollouts.items():
+        ends = "never ends by itself" if math.isinf(rollout.ends_after_s) else f"ends after {rollout.ends_after_s:g} s"
+        print(
+            f"emulator: {name} has a rolling deployment in progress ({rollout.arn}); it {ends}, or rolls back "
+            f"in {rollout.rollback_s:g} s on StopServiceDeployment",
+            flush=True,
+        )
+    print(f"emulator: stops after {seconds:g} s, or on Ctrl-C", flush=True)
 
 
 def _port(text: str) -> int:
