@@ -8,6 +8,7 @@ the service (no task definition, no target group): only the engine prepares.
 
 from __future__ import annotations
 
+import json
 import types
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from timelines import CLUSTER
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.cfn.properties import parse_properties
-from ecs_teardown.core.budget import LAMBDA_RESERVE_S, MAX_INVOCATIONS, answer_margin_s
+from ecs_teardown.core.budget import LAMBDA_RESERVE_S, MAX_INVOCATIONS, HandOver, answer_margin_s
 from ecs_teardown.core.engine import run_teardown
 from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.polling import PollPolicy
@@ -77,8 +78,9 @@ def run_engine(
     deregistration_delay_s: int | None = None,
 ) -> Run:
     """ecs-teardown's engine as the Lambda runs it: invocations of at most 900 s, each keeping 60 s in reserve and
-    handing over to a fresh one (which re-reads ECS and starts polling afresh, carrying when each drain began and
-    what each preparation found, as a HandOver does) until the services are gone. `ecs` is a FakeAws's ECS: the
+    handing over to a fresh one (which re-reads ECS and starts polling afresh, carrying a HandOver through its wire
+    format as the handler does: when each drain began, what each preparation found, since when a rollout has blocked
+    each delete and whether its stop was asked for) until the services are gone. `ecs` is a FakeAws's ECS: the
     gateway finds the fake Application Auto Scaling and ELBv2 next to it, so each service is really prepared."""
     clock = ecs.clock
     properties: dict[str, Any] = {
@@ -94,8 +96,7 @@ def run_engine(
     budget_end = started_at + service_timeout_s - answer_margin_s(service_timeout_s)
     gateway = EcsGateway(ecs)  # type: ignore[arg-type]  # the fake quacks like boto3's ECS client
     invocations = 0
-    drain_started: dict[str, float] = {}
-    preparations: dict[str, Any] = {}
+    carried = HandOver(started_at)
     for _ in range(MAX_INVOCATIONS):  # the handler's own bound on hand-overs
         invocations += 1
         lambda_end = clock() + LAMBDA_TIMEOUT_S - LAMBDA_RESERVE_S
@@ -107,13 +108,16 @@ def run_engine(
             clock=clock,
             sleep=clock.sleep,
             policy=policy,
-            drain_started=drain_started,
-            preparations=preparations,
+            drain_started=carried.drain_started,
+            preparations=carried.preparations,
+            blocked_since=carried.blocked_since,
+            rollout_stop_requested=carried.rollout_stop_requested,
         )
         if result.all_done or result.with_outcome(Outcome.FAILED) or clock() >= budget_end:
             break
-        drain_started, preparations = dict(result.drain_started), dict(result.preparations)
+        follow_up = carried.following(result).to_event()  # as cfn/delete.py hands it over, through JSON as Lambda
         clock.advance(HANDOVER_S)
+        carried = HandOver.from_event(json.loads(json.dumps(follow_up)), clock())
     failed = "; ".join(s.describe() for s in result.services if s.outcome is not Outcome.DONE)[:200]
     return Run(started_at, clock(), result.all_done, count_calls(ecs), invocations, failed, other_calls(ecs))
 

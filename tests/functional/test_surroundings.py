@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn.properties import parse_properties
 from ecs_teardown.config import FAST_DRAIN_ENV
+from ecs_teardown.core.engine import TeardownResult, run_teardown
 from ecs_teardown.core.machine import DEPLOYMENT_WAIT_S
 from support.driver import run_handler
 from support.fake_aws import FakeAws, ScaleOutAlarm
@@ -25,13 +28,29 @@ NONE_SUSPENDED = dict.fromkeys(ALL_SUSPENDED, False)
 
 @pytest.fixture
 def aws() -> FakeAws:
-    return FakeAws()
+    aws = FakeAws()
+    aws.elbv2.ecs = aws.ecs  # the services' tasks are the target groups' targets (DescribeTargetHealth)
+    return aws
 
 
 def delete(monkeypatch: Any, answers: Any, event_for: Any, aws: FakeAws, **properties: Any) -> dict[str, Any]:
     event = event_for("delete.json", {"Cluster": "demo", "Service": "web", **properties})
     run = run_handler(monkeypatch, answers, event, aws.ecs)  # type: ignore[arg-type]
     return run.answer
+
+
+def tear_down(aws: FakeAws, *names: str, **properties: str) -> TeardownResult:
+    """The engine and the real gateway on the fakes, for one request naming `names` (the result shows the
+    preparations)."""
+    request = parse_properties({"Cluster": "demo", "Services": list(names), **properties})
+    clock = aws.clock
+    gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]  # the fake quacks like boto3's ECS client
+    return run_teardown(request, gateway, started_at=clock(), deadline=clock() + 3000, clock=clock, sleep=clock.sleep)
+
+
+def delays_set(aws: FakeAws, group: str) -> list[int]:
+    """Every deregistration delay the group had, in order (the first as it was made)."""
+    return [delay for _, delay in aws.elbv2.target_groups[group].history]
 
 
 def registers(aws: FakeAws) -> list[dict[str, Any]]:
@@ -122,6 +141,158 @@ def test_a_target_group_another_service_uses_is_not_lowered(monkeypatch, answers
     assert answer["Status"] == "SUCCESS", answer.get("Reason")
     assert [op for _, op, _ in aws.elbv2.calls if op == "ModifyTargetGroupAttributes"] == []
     assert aws.elbv2.delay_of(group) == 300
+
+
+def deleted_just_before(aws: FakeAws, group: str) -> FakeService:
+    """Someone else's service on `group`, deleted with force a moment ago: DRAINING, no longer in ListServices, its
+    targets waiting out the group's 300 s delay."""
+    old = aws.add(FakeService("old", desired=2, tasks=2, target_groups=(group,)))
+    aws.ecs.delete_service(cluster="demo", service="old", force=True)
+    assert old.status(aws.clock.now) == "DRAINING"
+    assert old.arn not in aws.ecs.list_services(cluster="demo", maxResults=100)["serviceArns"]
+    return old
+
+
+def test_a_group_on_which_a_deleted_service_still_drains_is_not_lowered(monkeypatch, answers, event_for, aws):
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    deleted_just_before(aws, group)
+
+    answer = delete(monkeypatch, answers, event_for, aws, DeregistrationDelaySeconds="5")
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert aws.elbv2.count("DescribeTargetHealth") == 1
+    assert delays_set(aws, group) == [300], "never lowered under the other service's drain"
+    # web's own tasks then waited out the 300 s too, and `auto` allowed for it: no force
+    deletes = [kwargs for _, op, kwargs in aws.ecs.calls if op == "DeleteService" and kwargs["service"] == "web"]
+    assert [kwargs.get("force", False) for kwargs in deletes] == [False]
+
+
+def test_the_preparation_says_why_a_group_was_kept(aws):
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    deleted_just_before(aws, group)
+    gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]
+
+    preparation = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], 5)
+
+    assert preparation is not None and preparation.lowered == () and preparation.delays == ((group, 300),)
+    assert preparation.notes == (f"{group} kept: 2 of its targets are draining (a drain under way)",)
+    assert preparation.auto_drain_timeout_s() == 300 + 10 + 60
+
+
+def test_services_of_one_request_that_share_a_group_get_it_lowered_once(aws):
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,), containers=(("app", 10),)))
+    started = aws.clock.now
+
+    result = tear_down(aws, "web", "api", DeregistrationDelaySeconds="5")
+
+    assert result.all_done
+    assert delays_set(aws, group) == [300, 5]
+    for name in ("web", "api"):  # each records the delay as found before the request lowered it
+        preparation = result.preparations[name]
+        assert (preparation.delays, preparation.lowered, preparation.notes) == (((group, 300),), ((group, 5),), ())
+    assert aws.clock.now - started < 60
+
+
+def test_a_kept_service_of_the_request_puts_back_the_delay_of_the_group_it_shares(monkeypatch, answers, event_for, aws):
+    """web lowers the group and is deleted; api, which shares it, outlasts the drain timeout and is kept: its
+    restore puts back 300 s, the delay found, not the 5 s its own preparation read."""
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+    (group,) = web.target_groups
+    aws.add(FakeService("api", desired=1, target_groups=(group,), containers=(("app", 120),), exit_offsets=(110.0,)))
+    properties = {"Cluster": "demo", "Services": ["web", "api"], "DeregistrationDelaySeconds": "5"}
+    event = event_for("delete.json", {**properties, "ForceDelete": "never", "DrainTimeoutSeconds": "60"})
+
+    answer = run_handler(monkeypatch, answers, event, aws.ecs).answer  # type: ignore[arg-type]
+
+    assert answer["Status"] == "FAILED" and "api (failed" in answer["Reason"] and "Not restored" not in answer["Reason"]
+    assert web.status(aws.clock.now) in ("DRAINING", "INACTIVE")
+    assert delays_set(aws, group) == [300, 5, 300]
+
+
+def test_a_group_the_request_lowered_is_not_refused_for_its_own_services_drain(aws):
+    """api's preparation waits a round (its task definition read is throttled once); by then web is scaled down and
+    its targets drain in the group web lowered: api records the lowering, and reads no target health."""
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,), containers=(("app", 10),)))
+    seen: list[list[str]] = []  # the group's target states at each read of api's task definition
+
+    def api_busy_once(operation: str, kwargs: dict[str, Any]) -> Exception | None:
+        if operation == "DescribeTaskDefinition" and "/api:" in kwargs["taskDefinition"]:
+            seen.append([t["TargetHealth"]["State"] for t in aws.elbv2.targets_of(group)])
+            if len(seen) == 1:
+                return aws.ecs._error("ThrottlingException", "Rate exceeded", operation)
+        return None
+
+    aws.ecs.fault = api_busy_once
+    result = tear_down(aws, "web", "api", DeregistrationDelaySeconds="5")
+
+    assert result.all_done and len(seen) == 2
+    assert "draining" in seen[1], "web's targets were draining when api was prepared"
+    assert delays_set(aws, group) == [300, 5] and aws.elbv2.count("DescribeTargetHealth") == 1
+    api = result.preparations["api"]
+    assert (api.delays, api.lowered, api.notes) == (((group, 300),), ((group, 5),), ())
+
+
+@pytest.mark.parametrize(
+    ("code", "failures", "scaling", "reads", "delays", "note"),
+    [
+        # nothing written yet: it waits for a later round, like the other reads, then lowers
+        ("Throttling", 1, False, 2, [300, 5], None),
+        # ... at most PREPARE_ATTEMPTS rounds, then it goes on without: the group is kept
+        ("Throttling", 9, False, 3, [300], "kept: its targets not read: Throttling: Rate exceeded"),
+        # the suspension was written: waiting would lose that record, so the group is kept
+        ("Throttling", 1, True, 1, [300], "kept: its targets not read: Throttling: Rate exceeded"),
+        # a refusal is no reason to wait
+        ("AccessDenied", 9, False, 1, [300], "kept: its targets not read: AccessDenied: not authorized"),
+    ],
+    ids=["throttled-once", "throttled-always", "throttled-after-a-write", "denied"],
+)
+def test_a_target_health_read_that_fails_keeps_the_group_or_waits(
+    aws, code: str, failures: int, scaling: bool, reads: int, delays: list[int], note: str | None
+):
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    if scaling:
+        aws.autoscaling.add_target("demo", "web", 1, 4)
+    left = iter(range(failures))
+
+    def fails(operation: str, kwargs: dict[str, Any]) -> Exception | None:
+        if operation == "DescribeTargetHealth" and next(left, None) is not None:
+            message = "Rate exceeded" if code == "Throttling" else "not authorized"
+            return aws.elbv2._error(code, message, operation)
+        return None
+
+    aws.elbv2.fault = fails
+    result = tear_down(aws, "web", DeregistrationDelaySeconds="5")
+
+    assert result.all_done
+    assert aws.elbv2.count("DescribeTargetHealth") == reads and delays_set(aws, group) == delays
+    notes = result.preparations["web"].notes
+    assert notes == (() if note is None else (f"{group} {note}",))
+
+
+def test_a_cluster_s_services_are_read_again_for_a_later_request(aws, monkeypatch):
+    """Lambda may reuse the gateway for a later request: a service created since uses the group, and is seen."""
+    now = [1000.0]
+    monkeypatch.setattr("ecs_teardown.aws.targets.time.monotonic", lambda: now[0])
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]
+    first = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], 5)
+    assert first is not None and first.lowered == ((group, 5),)
+    assert gateway.restore("demo", "web", first) == [] and aws.elbv2.delay_of(group) == 300
+
+    aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,)))
+    now[0] += 61
+    again = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], 5)
+
+    assert again is not None and again.lowered == () and again.shared == (group,)
+    assert aws.elbv2.delay_of(group) == 300 and gateway.calls["list_services"] == 2
 
 
 def test_a_rollout_that_blocks_the_delete_is_stopped_then_the_delete_goes_through(monkeypatch, answers, event_for, aws):

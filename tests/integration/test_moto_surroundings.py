@@ -49,6 +49,8 @@ def world(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         MinCapacity=1,
         MaxCapacity=4,
     )
+    # Two running tasks' addresses (moto registers none for a service): healthy, so a fast drain may go ahead.
+    elbv2.register_targets(TargetGroupArn=group_arn, Targets=[{"Id": "10.0.1.7"}, {"Id": "10.0.2.9"}])
     return {"ecs": ecs, "elbv2": elbv2, "autoscaling": autoscaling, "group": group_arn}
 
 
@@ -82,6 +84,30 @@ def test_prepare_reads_moto_and_suspends_lowers_then_restores(world):
     assert gateway.restore("demo", "web", preparation) == []
     assert delay_of(world) == "300" and suspended(world) == [False, False, False]
     assert gateway.calls["describe_task_definition"] == 1 and gateway.calls["list_services"] == 1
+    assert gateway.calls["describe_target_health"] == 1
+
+
+def test_target_health_has_the_shape_the_fake_gives(world):
+    """DescribeTargetHealth as moto answers it (the API's shape) and as tests/support/fake_elbv2.py does."""
+    from support.fake_aws import FakeAws
+
+    (moto,) = world["elbv2"].describe_target_health(TargetGroupArn=world["group"])["TargetHealthDescriptions"][:1]
+    aws = FakeAws()
+    aws.elbv2.ecs = aws.ecs
+    (group,) = aws.add_lb_service("web").target_groups
+    (fake,) = aws.elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"][:1]
+    assert set(moto) == set(fake) == {"Target", "HealthCheckPort", "TargetHealth"}
+    assert set(moto["Target"]) == set(fake["Target"]) == {"Id", "Port"}
+    assert moto["TargetHealth"] == fake["TargetHealth"] == {"State": "healthy"}
+    named = [{"Id": "10.9.9.9", "Port": 80}]
+    (moto_unused,) = world["elbv2"].describe_target_health(TargetGroupArn=world["group"], Targets=named)[
+        "TargetHealthDescriptions"
+    ]
+    (fake_unused,) = aws.elbv2.describe_target_health(TargetGroupArn=group, Targets=named)["TargetHealthDescriptions"]
+    assert moto_unused["TargetHealth"]["Reason"] == fake_unused["TargetHealth"]["Reason"] == "Target.NotRegistered"
+    # The API reference pairs Target.NotRegistered with the state `unused` (TargetHealth), as the fake does; moto
+    # says `unavailable` for an address never registered.
+    assert fake_unused["TargetHealth"]["State"] == "unused"
 
 
 def test_a_service_without_surroundings_prepares_with_nothing_to_change(world):
@@ -110,3 +136,22 @@ def test_the_handler_tears_down_with_fast_drain_against_moto(world, answers: Ans
     # deleted: what was changed around it stays changed (the target group and its scaling go with the stack)
     assert delay_of(world) == "5" and suspended(world) == [True, True, True]
     assert world["ecs"].describe_services(cluster="demo", services=["web"])["services"][0]["status"] == "INACTIVE"
+
+
+def test_two_services_of_one_request_on_one_group_get_it_lowered_against_moto(
+    world, answers: AnswerEndpoint, event_for
+):
+    world["ecs"].create_service(
+        cluster="demo",
+        serviceName="api",
+        taskDefinition="web",
+        desiredCount=1,
+        loadBalancers=[{"targetGroupArn": world["group"], "containerName": "web", "containerPort": 80}],
+    )
+    edges = Edges(sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
+    properties = {"Cluster": "demo", "Services": ["web", "api"], "DeregistrationDelaySeconds": "5"}
+    before = len(answers.answers)
+    CustomResource(edges).handle(event_for("delete.json", properties), LocalContext())
+    (answer,) = answers.wait_for(before + 1)[before:]
+    assert answer.body["Status"] == "SUCCESS", answer.body.get("Reason")
+    assert delay_of(world) == "5", "the group only the request's two services use was lowered"

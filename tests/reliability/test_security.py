@@ -427,6 +427,7 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:RegisterScalableTarget",
         "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:DescribeTargetHealth",
         "elasticloadbalancing:ModifyTargetGroupAttributes",
         "lambda:InvokeFunction",
         "cloudformation:DescribeStacks",
@@ -442,6 +443,7 @@ def test_the_policy_grants_exactly_what_the_code_calls_and_no_wildcard(ecs, monk
         "ecs:DescribeTaskDefinition",
         "application-autoscaling:DescribeScalableTargets",
         "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:DescribeTargetHealth",
     }
     for statement in statements:
         resources_of = strings_in(statement["Resource"])

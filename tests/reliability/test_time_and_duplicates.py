@@ -126,6 +126,35 @@ def test_the_budget_running_out_across_hand_overs(monkeypatch, answers, event_fo
     assert function.invocations >= 6
 
 
+def test_a_rollout_blocking_the_delete_is_stopped_once_across_hand_overs(monkeypatch, answers, event_for, ecs):
+    """A drained service whose rollout never ends by itself: DeleteService is refused from the start. Invocations
+    of 40 s each (a 100 s Lambda timeout less its 60 s reserve) must still stop the rollout a minute after the first
+    refusal, in the second invocation (the wait does not restart with each), and the third, while the rollback
+    runs, must not stop it again: the hand-over carries both."""
+    web = ecs.add(FakeService("web", desired=0, tasks=0, rollout_s=math.inf, rollback_s=30.0))
+    start = ecs.clock.now
+    function = Lambda(monkeypatch, answers, ecs, timeout_s=100)
+    function.run_chain(event_for("delete.json"), between=lambda: ecs.clock.advance(1.0))  # a hand-over takes 1 s
+
+    bodies = function.bodies()
+    assert len(bodies) == 1 and bodies[0]["Status"] == "SUCCESS", bodies
+    spans = [(begin - start, end - start) for begin, end in function.spans]
+    assert spans[:3] == [(0.0, 40.0), (41.0, 81.0), (82.0, 122.0)]
+    refused = [at - start for at, op, _ in ecs.calls if op == "DeleteService"]
+    stops = [at - start for at, op, _ in ecs.calls if op == "StopServiceDeployment"]
+    assert refused[0] == 0.0 and stops == [60.0], "one stop, a minute after the first refusal"
+    assert web.rollback_requested_at == start + 60.0
+    assert [h[HANDOVER_KEY]["DeploymentsBlocked"] for h in function.hand_overs.handed] == [
+        {"web": [start, False]},
+        {"web": [start, True]},
+        {"web": [start, True]},
+    ]
+    # The third invocation found the rollback still under way (it ends at 90 s) and only tried the delete again.
+    assert [at for at in refused if at >= 82.0] == [82.0, 90.0]
+    assert deletes_accepted(ecs, "web") == [{"cluster": "demo", "service": "web", "force": False}]
+    assert not web.forced and web.status(ecs.clock.now) == "INACTIVE"
+
+
 MALFORMED_CONTINUATIONS = [
     "soon",
     [1800000000.0, 1],

@@ -34,6 +34,7 @@ class FakeAws:
     def __post_init__(self) -> None:
         self.elbv2 = FakeElbv2(self.clock)
         self.ecs = FakeEcs(self.clock, clusters=set(self.clusters), elbv2=self.elbv2)
+        self.elbv2.ecs = self.ecs  # its target groups' targets are the fake ECS's tasks (DescribeTargetHealth)
         self.autoscaling = FakeAutoScaling(self.clock, ecs=self.ecs)
         self.ecs.autoscaling = self.autoscaling
         self.journal: list[tuple[float, str, dict[str, Any]]] = []

@@ -1,8 +1,12 @@
 """A fake Elastic Load Balancing (v2) client: target groups and their attributes, the deregistration delay above all.
 
-It quacks like boto3's `elbv2` client for DescribeTargetGroupAttributes and ModifyTargetGroupAttributes, checks
-parameters against botocore's model, raises botocore's modeled errors, and records every call. The fake ECS reads
-`delay_of(arn)` when a service's tasks are asked to stop: the delay in force at that moment is the one they wait out.
+It quacks like boto3's `elbv2` client for DescribeTargetGroupAttributes, ModifyTargetGroupAttributes and
+DescribeTargetHealth, checks parameters against botocore's model, raises botocore's modeled errors, and records every
+call. The fake ECS reads `delay_of(arn)` when a service's tasks are asked to stop: the delay in force at that moment
+is the one they wait out. With `ecs` wired (the fake ECS), a group's targets are the tasks of the services that name
+it, as that fake plays them: healthy while they run (`initial` for tasks auto scaling started, until they are
+ready), `draining` from their stop for the delay they wait out, then deregistered (no longer listed); without it, a
+group has no targets.
 
 Facts (ELB API reference, TargetGroupAttribute,
 https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html):
@@ -11,10 +15,17 @@ target group is TargetGroupNotFound (botocore's TargetGroupNotFoundException). M
 with all the group's attributes (moto answers with the changed ones only). The default keys below are the ones that
 reference documents for an ALB (HTTP/HTTPS, instance or ip targets) or an NLB (TCP/UDP/TLS) target group, with their
 documented defaults; a key the group does not have is a ValidationError ("... is not recognized"; moto accepts it).
+DescribeTargetHealth (ELB API reference, DescribeTargetHealth and TargetHealth): TargetHealthDescriptions[] of
+Target {Id, Port}, HealthCheckPort and TargetHealth {State, Reason, Description}. "The initial state of a
+deregistering target is draining. After the deregistration delay elapses, the deregistration process completes and
+the state of the target is unused"; even when it completes early, "the status of the target is displayed as draining
+until the deregistration delay timeout expires" (ALB user guide, "Edit target group attributes", Deregistration
+delay). A target named in Targets but not registered is `unused`, Target.NotRegistered (moto says `unavailable`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +86,7 @@ class FakeElbv2(FakeClient):
     target_groups: dict[str, TargetGroup] = field(default_factory=dict)
     fault: Fault | None = None  # called before each call; an exception it returns is raised
     calls: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+    ecs: Any = None  # the fake ECS whose services' tasks are the targets (None: no targets registered)
 
     SERVICE = "elbv2"
 
@@ -117,6 +129,73 @@ class FakeElbv2(FakeClient):
         if DELAY_KEY in changes:
             group.history.append((self.clock.now, group.delay_s))
         return {"Attributes": [{"Key": key, "Value": value} for key, value in group.attributes.items()]}
+
+    def describe_target_health(self, **kwargs: Any) -> dict[str, Any]:
+        group = self._group("DescribeTargetHealth", kwargs)
+        registered = {d["Target"]["Id"]: d for d in self.targets_of(group.arn)}
+        named = kwargs.get("Targets")
+        if not named:
+            return {"TargetHealthDescriptions": list(registered.values())}
+        return {"TargetHealthDescriptions": [registered.get(t["Id"]) or _unused(t) for t in named]}
+
+    def targets_of(self, arn: str) -> list[dict[str, Any]]:
+        """The group's registered targets now, as DescribeTargetHealth describes them."""
+        now, targets = self.clock.now, []
+        for service in self.ecs.services.values() if self.ecs is not None else []:
+            if arn not in service.target_groups or service.status(now) == "MISSING":
+                continue
+            timelines = [(service.timeline, None), *((r.timeline, r.ready_at) for r in service.relaunches)]
+            for index, (timeline, ready_at) in enumerate(timelines):
+                for task, state in enumerate(_task_states(service, timeline, ready_at, now)):
+                    if state is not None:
+                        target = {"Id": _ip(service.cluster, service.name, index, task), "Port": service.container_port}
+                        targets.append(_described(target, state))
+        return targets
+
+
+def _task_states(service: Any, timeline: Any, ready_at: float | None, now: float) -> list[str | None]:
+    """Each task's target state (None: deregistered). Once asked to stop, a task drains for the delay it waits
+    out (the fake ECS records it with the stop), or, where none was recorded, until it stops."""
+    if timeline.stop_started_at is None:
+        return ["initial" if ready_at is not None and now < ready_at else "healthy"] * timeline.tasks
+    start, count = timeline.stop_started_at, timeline.tasks
+    offsets = timeline.stop_offsets or tuple(timeline.task_stop_s * (k + 1) / count for k in range(count))
+    delay = next((d for at, d, o in service.stop_rounds if at == start and o == offsets), None)
+    return ["draining" if now < start + (offset if delay is None else delay) else None for offset in offsets]
+
+
+_HEALTH = {
+    "healthy": {"State": "healthy"},
+    "initial": {
+        "State": "initial",
+        "Reason": "Elb.RegistrationInProgress",
+        "Description": "Target registration is in progress",
+    },
+    "draining": {
+        "State": "draining",
+        "Reason": "Target.DeregistrationInProgress",
+        "Description": "Target deregistration is in progress",
+    },
+}
+
+
+def _described(target: dict[str, Any], state: str) -> dict[str, Any]:
+    return {"Target": target, "HealthCheckPort": str(target["Port"]), "TargetHealth": dict(_HEALTH[state])}
+
+
+def _unused(target: dict[str, Any]) -> dict[str, Any]:
+    health = {
+        "State": "unused",
+        "Reason": "Target.NotRegistered",
+        "Description": "Target is not registered to the target group",
+    }
+    return {"Target": dict(target), "TargetHealth": health}
+
+
+def _ip(cluster: str, service: str, timeline: int, task: int) -> str:
+    """A stable private address for a task (awsvpc tasks are registered by IP)."""
+    digest = hashlib.sha256(f"{cluster}/{service}/{timeline}/{task}".encode()).digest()
+    return f"10.{digest[0]}.{digest[1]}.{digest[2] % 254 + 1}"
 
 
 def _valid_delay(value: str) -> bool:

@@ -23,6 +23,7 @@ STOP = "ecs:StopServiceDeployment"
 LIST = "ecs:ListServices"
 REGISTER = "application-autoscaling:RegisterScalableTarget"
 MODIFY_TARGET_GROUP = "elasticloadbalancing:ModifyTargetGroupAttributes"
+TARGET_HEALTH = "elasticloadbalancing:DescribeTargetHealth"
 READS = ["ecs:DescribeTaskDefinition", "elasticloadbalancing:DescribeTargetGroupAttributes"]
 READS += ["application-autoscaling:DescribeScalableTargets"]
 VALIDATED = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"]
@@ -214,6 +215,29 @@ def test_target_groups_may_be_modified_only_with_allow_fast_drain(
     load_balancer = arn(partition, "elasticloadbalancing", "loadbalancer/app/web/0123456789abcdef")
     assert not allows(statements, MODIFY_TARGET_GROUP, load_balancer)
     for action in ["DeleteTargetGroup", "DeregisterTargets", "ModifyTargetGroup", "ModifyListener"]:
+        assert not allows(statements, f"elasticloadbalancing:{action}", target_group), action
+    assert reference_errors(statements, partition=partition, region=PARTITIONS[partition][0], account=ACCOUNT) == []
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+@pytest.mark.parametrize("fast_drain", [None, "false", "true"])
+def test_target_health_is_read_only_with_allow_fast_drain(
+    policy: Callable[..., Statements], partition: str, fast_drain: str | None
+) -> None:
+    """DescribeTargetHealth is called only before a fast drain lowers a delay. The Service Authorization Reference
+    gives it no resource type and no condition key: "*", alone in its statement, is the only grant IAM offers."""
+    statements = policy("prod", partition, fast_drain=fast_drain)
+    target_group = arn(partition, "elasticloadbalancing", "targetgroup/web/0123456789abcdef")
+    if fast_drain != "true":
+        assert TARGET_HEALTH not in actions_of(statements)
+        assert not allows(statements, TARGET_HEALTH, "*")
+        return
+    assert required_resource_types(TARGET_HEALTH) == set() and iam_policy.condition_keys_of(TARGET_HEALTH) == set()
+    assert allows(statements, TARGET_HEALTH, "*")
+    (statement,) = [s for s in statements if TARGET_HEALTH in actions_of([s])]
+    assert statement["Action"] == TARGET_HEALTH and statement["Resource"] == "*" and "Condition" not in statement
+    for action in ["RegisterTargets", "DeregisterTargets", "DescribeTargetGroups", "DescribeLoadBalancers"]:
+        assert not allows(statements, f"elasticloadbalancing:{action}", "*"), action
         assert not allows(statements, f"elasticloadbalancing:{action}", target_group), action
     assert reference_errors(statements, partition=partition, region=PARTITIONS[partition][0], account=ACCOUNT) == []
 

@@ -175,7 +175,7 @@ GRANTED = {
     "dynamodb:GetItem",
     "dynamodb:PutItem",
 }
-FAST_DRAIN = {"elasticloadbalancing:ModifyTargetGroupAttributes"}
+FAST_DRAIN = {"elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DescribeTargetHealth"}
 
 
 def actions_of(statements: Statements) -> set[str]:

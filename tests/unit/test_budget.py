@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from ecs_teardown.core.budget import (
     coverage_problem,
 )
 from ecs_teardown.core.drain import Preparation, Scaling
+from ecs_teardown.core.model import MAX_DEREGISTRATION_DELAY_S, MAX_SERVICES
+from ecs_teardown.core.results import TeardownResult
 
 
 @pytest.mark.parametrize(
@@ -68,14 +71,21 @@ def test_the_advised_timeout_is_itself_enough_and_two_seconds_less_is_not() -> N
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The hand-over: its wire format (an event key and three fields) and how it is read back
+# The hand-over: its wire format (an event key and its fields), how it is read back, and how large it can grow
 # ---------------------------------------------------------------------------------------------------------------
 
 
 def test_the_hand_over_s_wire_format() -> None:
     assert HANDOVER_KEY == "EcsTeardownContinuation"
     found = Preparation(Scaling(dynamic_in=True), suspended=True, delays=(("tg-arn", 300),), lowered=(("tg-arn", 5),))
-    carried = HandOver(started_at=100.0, invocation=3, drain_started={"web": 150.0}, preparations={"web": found})
+    carried = HandOver(
+        started_at=100.0,
+        invocation=3,
+        drain_started={"web": 150.0},
+        preparations={"web": found},
+        blocked_since={"web": 160.0, "api": 170.5},
+        rollout_stop_requested=frozenset({"web"}),
+    )
     event = carried.to_event()
     assert event == {
         "StartedAt": 100.0,
@@ -92,11 +102,13 @@ def test_the_hand_over_s_wire_format() -> None:
                 "Lowered": [["tg-arn", 5]],
             }
         },
+        "DeploymentsBlocked": {"web": [160.0, True], "api": [170.5, False]},
     }
     assert HandOver.from_event(json.loads(json.dumps(event)), now=200.0) == carried
 
 
 NOW = 1_000.0
+EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 @pytest.mark.parametrize(
@@ -124,13 +136,113 @@ NOW = 1_000.0
             HandOver(900.0, 0, {"7": 950.0}),
         ),
         ({"StartedAt": 900, "DrainStartedAt": [["a", 950]]}, HandOver(900.0)),
+        ({"StartedAt": 0, "DrainStartedAt": {"a": True, "b": False, "c": 1}}, HandOver(0.0, 0, {"c": 1.0})),
+        # since when a deployment has blocked each service's delete, and whether its rollout's stop was sent
+        (
+            {"StartedAt": 900, "DeploymentsBlocked": {"a": [900, True], "b": [950.5, False], "c": [NOW, True]}},
+            HandOver(900.0, blocked_since={"a": 900.0, "b": 950.5, "c": NOW}, rollout_stop_requested=frozenset("ac")),
+        ),
+        (  # a moment before the start or after now, or no number: the service waits afresh (and may stop again)
+            {
+                "StartedAt": 900,
+                "DeploymentsBlocked": {
+                    "early": [899, True],
+                    "late": [NOW + 1, True],
+                    "text": ["950", True],
+                    "none": [None, True],
+                    "nan": [math.nan, True],
+                    "inf": [math.inf, True],
+                    "bool": [True, True],
+                    "ok": [950, True],
+                    7: [950, False],
+                },
+            },
+            HandOver(900.0, blocked_since={"ok": 950.0, "7": 950.0}, rollout_stop_requested=frozenset({"ok"})),
+        ),
+        (  # only `true` is a stop sent
+            {"StartedAt": 900, "DeploymentsBlocked": {"a": [950, 1], "b": [950, "true"], "c": [950, None]}},
+            HandOver(900.0, blocked_since={"a": 950.0, "b": 950.0, "c": 950.0}),
+        ),
+        (  # not a pair: left out
+            {
+                "StartedAt": 900,
+                "DeploymentsBlocked": {"a": 950, "b": [950], "c": [950, True, True], "d": (950, True), "e": {}},
+            },
+            HandOver(900.0),
+        ),
+        ({"StartedAt": 900, "DeploymentsBlocked": [["a", 950, True]]}, HandOver(900.0)),
+        ({"StartedAt": 900, "DeploymentsBlocked": "a"}, HandOver(900.0)),
     ],
 )
 def test_a_hand_over_is_read_back_safely(value: object, expected: HandOver) -> None:
     carried = HandOver.from_event(value, NOW)
     assert carried == expected
     assert all(type(at) is float for at in carried.drain_started.values())
+    assert all(type(at) is float for at in carried.blocked_since.values())
     assert type(carried.started_at) is float
+
+
+def test_the_next_invocation_is_handed_the_same_start_and_all_the_teardown_learned() -> None:
+    found = Preparation(stop_timeout_s=10)
+    result = TeardownResult(
+        (),
+        elapsed_s=50.0,
+        rounds=4,
+        throttles=0,
+        drain_started={"web": 120.0},
+        preparations={"web": found},
+        blocked_since={"api": 130.0},
+        rollout_stop_requested=frozenset({"api"}),
+    )
+    earlier = HandOver(100.0, 2, {"old": 101.0}, {"old": Preparation()}, {"old": 102.0}, frozenset({"old"}))
+
+    assert earlier.following(result) == HandOver(
+        100.0, 3, {"web": 120.0}, {"web": found}, {"api": 130.0}, frozenset({"api"})
+    )
+
+
+def test_a_hand_over_from_before_deployments_were_carried_blocks_nothing() -> None:
+    """A hand-over written without DeploymentsBlocked (an invocation of the previous version): no service has
+    been blocked, none has had its rollout stopped."""
+    carried = HandOver.from_event({"StartedAt": 900, "Generation": 1, "DrainStartedAt": {"web": 950}}, NOW)
+    assert carried == HandOver(900.0, 1, {"web": 950.0})
+
+
+def test_the_largest_hand_over_fits_an_asynchronous_invoke() -> None:
+    """MAX_SERVICES services with the longest names, each with every field a hand-over carries at its largest (five
+    target groups, each found, lowered, shared and unread), on the Delete event naming them all by their longest
+    ARNs: within the 256 KB Lambda accepts as an asynchronous invoke's payload (Lambda quotas)."""
+    names = [f"{i:02d}" + "s" * 253 for i in range(MAX_SERVICES)]
+    cluster = "c" * 255
+    groups = tuple(
+        f"arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:targetgroup/{'t' * 30}{k:02d}/0123456789abcdef"
+        for k in range(5)
+    )
+    largest = Preparation(
+        Scaling(True, True, True, min_capacity=2**31),
+        suspended=True,
+        delays=tuple((arn, MAX_DEREGISTRATION_DELAY_S) for arn in groups),
+        lowered=tuple((arn, 0) for arn in groups),
+        shared=groups,
+        stop_timeout_s=120,
+        unread=groups,
+        min_lowered=True,
+    )
+    moment = 1_800_000_000.123456789
+    carried = HandOver(
+        moment,
+        MAX_INVOCATIONS - 1,
+        {name: moment for name in names},
+        {name: largest for name in names},
+        {name: moment for name in names},
+        frozenset(names),
+    )
+    event = json.loads((EVENTS / "delete-services.json").read_text())
+    arns = [f"arn:aws-us-gov:ecs:us-gov-west-1:123456789012:service/{cluster}/{name}" for name in names]
+    event["ResourceProperties"].update(Cluster=cluster, Services=arns)
+    event[HANDOVER_KEY] = carried.to_event()
+    assert len(json.dumps(event).encode()) <= 256 * 1024
+    assert HandOver.from_event(json.loads(json.dumps(event[HANDOVER_KEY])), now=moment) == carried
 
 
 # ---------------------------------------------------------------------------------------------------------------

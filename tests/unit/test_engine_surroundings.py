@@ -57,13 +57,16 @@ class Clock:
 class Service:
     """One service as ECS shows it: an accepted scale-down sets desired 0, an accepted delete makes it DRAINING and
     then INACTIVE `inactive_s` later; its tasks are whatever `tasks` says at the time. While it has a rollout in
-    progress, DeleteService says "deployments are active"; an accepted StopServiceDeployment ends the rollout."""
+    progress, DeleteService says "deployments are active"; an accepted StopServiceDeployment ends the rollout
+    `rollback_s` later."""
 
     desired: int = 0
     tasks: Callable[[float], int] = lambda now: 0
     status: str = ACTIVE
     target_groups: tuple[str, ...] = ()
     rollout: str = ""
+    rollback_s: float = 0.0
+    rollback_at: float | None = None  # when StopServiceDeployment was accepted
     inactive_s: float = 5.0
     deleted_at: float | None = None
     unread_in: set[int] = field(default_factory=set)  # numbers (1-based) of the describes that leave it out
@@ -76,8 +79,11 @@ class Service:
             desired=self.desired,
             running=self.tasks(now),
             target_groups=self.target_groups,
-            rollout=self.rollout,
+            rollout=self.rollout if self.rolling(now) else "",
         )
+
+    def rolling(self, now: float) -> bool:
+        return bool(self.rollout) and (self.rollback_at is None or now < self.rollback_at + self.rollback_s)
 
 
 @dataclass
@@ -114,7 +120,7 @@ class Script:
     def delete(self, cluster: str, service: str, force: bool) -> CallResult:
         self.calls.append((self.clock.now, "delete", cluster, service, force))
         fake = self.services[service]
-        if fake.rollout:
+        if fake.rolling(self.clock.now) and not force:
             return CallResult(CallOutcome.DEPLOYMENTS_ACTIVE, "The service cannot be stopped while deployments...")
         answer = self._answer("delete", service)
         if answer.outcome is CallOutcome.ACCEPTED:
@@ -123,7 +129,8 @@ class Script:
 
     def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult:
         self.calls.append((self.clock.now, "stop_deployment", cluster, service, deployment_arn))
-        self.services[service].rollout = ""
+        fake = self.services[service]
+        fake.rollback_at = self.clock.now if fake.rollback_at is None else fake.rollback_at
         return ACCEPTED
 
     def prepare(
@@ -339,10 +346,53 @@ def test_a_rollout_that_blocks_the_delete_is_stopped_by_its_arn_after_a_minute()
     result, _ = run(script, "web")
 
     assert [call for call in script.calls if call[1] == "stop_deployment"] == [
-        (64.0, "stop_deployment", CLUSTER, "web", ROLLOUT)
-    ]
-    assert [call[0] for call in script.calls if call[1] == "delete"] == [8.0 * k for k in range(8)] + [66.5]
+        (60.0, "stop_deployment", CLUSTER, "web", ROLLOUT)
+    ]  # a poll wakes for it, a minute after the first refusal, between the patient ones every 8 s
+    assert [call[0] for call in script.calls if call[1] == "delete"] == [8.0 * k for k in range(8)] + [62.5]
     assert result.all_done and result.services[0].forced is False
+
+
+def test_a_rollout_blocking_the_delete_across_hand_overs_is_stopped_once_a_minute_after_the_first_refusal() -> None:
+    """DeleteService refused ("deployments are active") from 0 s; the first invocation ends at 40 s and hands over:
+    the second, from 41 s, stops the rollout a minute after the first refusal (60 s, a poll wakes for it; not a
+    minute after the second began), and ends at 70 s while the rollback runs (30 s). The third, from 71 s, tries the
+    delete again without a second StopServiceDeployment, until the rollback is over and the delete goes through."""
+    clock = Clock()
+    script = Script(clock, {"web": Service(rollout=ROLLOUT, rollback_s=30.0)}, preparations=[PLAIN])
+
+    first, _ = run(script, "web", deadline=40.0)
+    assert (first.blocked_since, first.rollout_stop_requested) == ({"web": 0.0}, frozenset())
+    clock.now += 1.0
+    second, _ = run(script, "web", deadline=70.0, **carried_on(first))
+    assert (second.blocked_since, second.rollout_stop_requested) == ({"web": 0.0}, frozenset({"web"}))
+    clock.now += 1.0
+    third, steps = run(script, "web", **carried_on(second))
+
+    assert [call for call in script.calls if call[1] == "stop_deployment"] == [
+        (60.0, "stop_deployment", CLUSTER, "web", ROLLOUT)
+    ]
+    deletes = [(call[0], call[4]) for call in script.calls if call[1] == "delete"]
+    assert deletes == [(at, False) for at in (0, 8, 16, 24, 32, 40, 41, 49, 57, 62.5, 70, 71, 79, 87, 95)]
+    assert stepped(steps)[0] == (
+        71.0,
+        Phase.DELETING,
+        Kind.DELETE,
+        "DeleteService refused for 71 s: deployments are active; trying again; will retry: "
+        "The service cannot be stopped while deployments...",
+        "deployments-active",
+    )
+    assert third.all_done and third.services[0].forced is False
+    assert (third.blocked_since, third.rollout_stop_requested) == ({"web": 0.0}, frozenset({"web"}))
+
+
+def carried_on(result: TeardownResult) -> dict:  # type: ignore[type-arg]
+    """What a hand-over carries from one invocation's result to the next's run_teardown."""
+    return {
+        "drain_started": result.drain_started,
+        "preparations": result.preparations,
+        "blocked_since": result.blocked_since,
+        "rollout_stop_requested": result.rollout_stop_requested,
+    }
 
 
 def test_the_rounds_are_bounded_even_if_the_clock_never_moves(monkeypatch: pytest.MonkeyPatch) -> None:

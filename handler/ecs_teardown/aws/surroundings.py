@@ -1,10 +1,11 @@
 """Around a service: its Application Auto Scaling target, its load balancers' target groups, its task definition.
 
 `prepare` reads them once before the teardown's first write (every read first, then the writes), suspends the
-service's scaling and, when asked, lowers its unshared target groups' deregistration delay; `restore` puts back
-what it changed if the service is kept. A read that fails for a moment (throttled, a concurrent update, 5xx) makes
-the preparation wait for a later round, a few times; anything else is noted and skipped, and the teardown goes on
-with ECS's own figures (core/drain.py). Every call is first cleared with `may_call` (the invocation's time).
+service's scaling and, when asked, lowers the deregistration delay of its target groups that only the request's
+services use and on which no drain is under way (targets.py); `restore` puts back what it changed if the service
+is kept. A read that fails for a moment (throttled, a concurrent update, 5xx) makes the preparation wait for a
+later round, a few times, as long as nothing was written yet; anything else is noted and skipped, and the teardown
+goes on with ECS's own figures (core/drain.py). Every call is first cleared with `may_call` (the invocation's time).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..core.drain import DEFAULT_STOP_TIMEOUT_S, Preparation, Scaling
+from ..core.drain import DEFAULT_STOP_TIMEOUT_S, FastDrain, Preparation, Scaling
 from ..core.model import DAEMON, ServiceSnapshot
 from .errors import error_code, error_message, is_transient
 from .siblings import ClientFor
-from .targets import TargetGroupUsers
+from .targets import TargetGroupUsers, draining_targets
 
 DELAY_KEY = "deregistration_delay.timeout_seconds"
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
@@ -106,7 +107,11 @@ class Surroundings:
             if patient:
                 return None
             found.notes.append("auto scaling NOT suspended: it kept failing for a moment")
-        lowered, shared = self._lower(cluster, service, found, lower_to)
+        try:
+            lowered, shared = self._lower(cluster, service, found, lower_to, patient and not suspended)
+        except _TransientError:  # nothing was written yet: a later round prepares
+            self._waits[service] = self._waits.get(service, 0) + 1
+            return None
         unread = tuple(arn for arn in snapshot.target_groups if arn not in dict(found.delays))
         return Preparation(
             found.scaling,
@@ -147,9 +152,8 @@ class Surroundings:
 
     def _read(self, cluster: str, service: str, snapshot: ServiceSnapshot, patient: bool) -> _Found:
         found = _Found()
-        found.stop_timeout = self._read_part(
-            partial(self._stop_timeout, snapshot), "stop timeout unknown", found, patient
-        )
+        stop_timeout = partial(self._stop_timeout, snapshot)
+        found.stop_timeout = self._read_part(stop_timeout, "stop timeout unknown", found, patient)
         if snapshot.scheduling != DAEMON:
             read_target = partial(self._scalable_target, cluster, service)
             found.scaling = self._read_part(read_target, "auto scaling not read", found, patient)
@@ -243,38 +247,52 @@ class Surroundings:
             raise _unreadable(f"{values.get(DELAY_KEY)!r}") from None
 
     def _lower(
-        self, cluster: str, service: str, found: _Found, lower_to: int | None
+        self, cluster: str, service: str, found: _Found, lower_to: int | None, may_wait: bool
     ) -> tuple[list[tuple[str, int]], list[str]]:
+        """Lower each group above `lower_to` (a bare int: a request of this service alone) that only the request's
+        services use and where no target drains. `may_wait`: nothing written yet, a failed read may put it off."""
         lowered: list[tuple[str, int]] = []
         shared: list[str] = []
-        if lower_to is None:
+        fast = lower_to if isinstance(lower_to, FastDrain) else FastDrain.of(lower_to, {service: None})
+        if fast is None:
             return lowered, shared
         for arn, delay in found.delays:
-            if delay <= lower_to:
+            ours = arn in fast.lowered  # lowered already by this request's preparation of another service
+            if delay <= fast:
                 continue
             try:
                 users = self._users.of(cluster, arn)
-                if users is None or users - {service}:
+                if users is None or users - fast.services - {service}:
                     shared.append(arn)
                     found.notes.append(f"{arn} kept: " + ("other services use it" if users else "its users unknown"))
                     continue
-                self._set_delay(arn, lower_to)
+                # A group this request lowered is exempt: its own services' targets may be draining there by now.
+                if not ours and self._draining(arn, found, may_wait and not lowered) != 0:
+                    continue
+                self._set_delay(arn, int(fast))
             except _NoTimeError:
                 found.notes.append(f"no time left to lower the deregistration delay of {arn}")
                 break
             except (ClientError, BotoCoreError) as error:
                 found.notes.append(_why(f"deregistration delay of {arn} not lowered", error))
                 continue
-            lowered.append((arn, lower_to))
+            lowered.append((arn, int(fast)))
+        # A group this request lowered is recorded as lowered, with the delay it had before (not the one read now).
+        lowered += [(arn, delay) for arn, delay in found.delays if arn in fast.lowered and delay <= fast]
+        found.delays = [(arn, fast.lowered.get(arn, delay)) for arn, delay in found.delays]
         return lowered, shared
 
+    def _draining(self, arn: str, found: _Found, may_wait: bool) -> int | None:
+        """The group's draining targets (None: not read, noted). A DRAINING service, someone else's delete, is not
+        listed by ListServices, but its targets wait out the delay in force: that drain must not be cut short."""
+        read = partial(draining_targets, self._client("elbv2"), self._call, arn)
+        draining: int | None = self._read_part(read, f"{arn} kept: its targets not read", found, may_wait)
+        found.notes += [f"{arn} kept: {draining} of its targets are draining (a drain under way)"] if draining else []
+        return draining
+
     def _set_delay(self, arn: str, seconds: int) -> None:
-        self._call(
-            self._client("elbv2"),
-            "modify_target_group_attributes",
-            TargetGroupArn=arn,
-            Attributes=[{"Key": DELAY_KEY, "Value": str(seconds)}],
-        )
+        attributes = [{"Key": DELAY_KEY, "Value": str(seconds)}]
+        self._call(self._client("elbv2"), "modify_target_group_attributes", TargetGroupArn=arn, Attributes=attributes)
 
 
 def _unreadable(why: str) -> ClientError:

@@ -1,31 +1,40 @@
-"""Which services of a cluster use which target group: fast drain lowers only a group no other live service uses."""
+"""Who else is on a target group: fast drain lowers only a group that no service outside the request uses and on
+which no drain is under way."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from .errors import DESCRIBE_BATCH
 
 LIST_PAGES = 20  # ListServices pages read (100 services a page); a bigger cluster counts as "users unknown"
+# A cluster's services are read again after this long: the gateway, and this reading, outlive one request when
+# Lambda reuses its execution environment, and a service created since must not be missed.
+USERS_FRESH_S = 60.0
 
 Call = Callable[..., Any]  # (client, operation, **kwargs) -> the answer
 
 
 class TargetGroupUsers:
-    """Read once per cluster (ListServices, then DescribeServices 10 at a time). The ECS API reference does not say
-    whether ListServices lists DRAINING services; either way is safe here: a DRAINING service is on its way out, and
-    an INACTIVE one DescribeServices shows is skipped."""
+    """The ACTIVE services of a cluster and their target groups (ListServices, then DescribeServices 10 at a time),
+    read once a while per cluster. A DRAINING service is not among them: once deleted, "the service status moves
+    from ACTIVE to DRAINING, and the service is no longer visible in the console or in the ListServices API
+    operation" (ECS API reference, DeleteService), although its tasks may still be deregistering from its target
+    groups; `draining_targets` is what sees those."""
 
-    def __init__(self, ecs: Any, call: Call) -> None:
-        self._ecs, self._call = ecs, call
-        self._by_cluster: dict[str, dict[str, set[str]] | None] = {}
+    def __init__(self, ecs: Any, call: Call, clock: Callable[[], float] | None = None) -> None:
+        self._ecs, self._call, self._clock = ecs, call, clock
+        self._by_cluster: dict[str, tuple[float, dict[str, set[str]] | None]] = {}
 
     def of(self, cluster: str, target_group: str) -> set[str] | None:
         """The services of `cluster` that use `target_group`; None when the cluster is too big to tell."""
-        if cluster not in self._by_cluster:
-            self._by_cluster[cluster] = self._read(cluster)
-        users = self._by_cluster[cluster]
+        now = (self._clock or time.monotonic)()
+        read_at, users = self._by_cluster.get(cluster, (None, None))
+        if read_at is None or now - read_at > USERS_FRESH_S:
+            users = self._read(cluster)
+            self._by_cluster[cluster] = (now, users)
         return None if users is None else users.get(target_group, set())
 
     def _read(self, cluster: str) -> dict[str, set[str]] | None:
@@ -50,6 +59,18 @@ class TargetGroupUsers:
                 for arn in groups_of(described):
                     users.setdefault(arn, set()).add(str(described.get("serviceName")))
         return users
+
+
+def draining_targets(elbv2: Any, call: Call, target_group: str) -> int:
+    """How many of the group's registered targets are being deregistered: TargetHealth.State "draining", reason
+    Target.DeregistrationInProgress, "the deregistration delay period has not expired" (ELB API reference,
+    TargetHealth; DescribeTargetHealth without Targets describes all of the group's targets)."""
+    answer = call(elbv2, "describe_target_health", TargetGroupArn=target_group)
+    return sum(
+        1
+        for described in answer.get("TargetHealthDescriptions") or []
+        if isinstance(described, dict) and (described.get("TargetHealth") or {}).get("State") == "draining"
+    )
 
 
 def groups_of(service: dict[str, Any]) -> list[str]:

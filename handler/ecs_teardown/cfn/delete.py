@@ -241,6 +241,8 @@ def _run(request: TeardownRequest, gateway: Gateway, edges: Edges, carried: Hand
         on_step=on_step,
         drain_started=carried.drain_started,
         preparations=carried.preparations,
+        blocked_since=carried.blocked_since,
+        rollout_stop_requested=carried.rollout_stop_requested,
         policy=edges.poll_policy,
     )
 
@@ -272,8 +274,7 @@ def _conclude(
             log.warning("already answered (the invocation's timer came first): no hand-over")
             return report
         try:
-            follow_up = HandOver(carried.started_at, next_invocation, result.drain_started, result.preparations)
-            hand_over(event, context, edges, follow_up)
+            hand_over(event, context, edges, carried.following(result))
         except TeardownError:
             gate.hand_over_done(False)  # this invocation answers FAILED after all
             raise

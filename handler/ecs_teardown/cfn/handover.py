@@ -14,8 +14,9 @@ log = logging.getLogger(__name__)
 
 
 def hand_over(event: dict[str, Any], context: Any, edges: Edges, carried: HandOver) -> None:
-    """Continue in a fresh invocation, carrying only what ECS cannot tell it: when the teardown and each
-    service's drain started."""
+    """Continue in a fresh invocation, carrying only what ECS cannot tell it (core/budget.py HandOver): when the
+    teardown and each service's drain started, what was changed around each service, since when a rollout has
+    blocked a service's delete and whether its stop was asked for."""
     follow_up = dict(event)
     follow_up[HANDOVER_KEY] = carried.to_event()
     try:

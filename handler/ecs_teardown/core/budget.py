@@ -2,7 +2,8 @@
 
 A teardown may need up to ServiceTimeout (one hour); one Lambda invocation lives at most 15 minutes. So a long
 teardown hands over to a fresh invocation, carrying only what ECS cannot tell it (when the teardown began, when
-each service's drain began) under the event key HANDOVER_KEY.
+each service's drain began, what was changed around it, since when a rollout has blocked its delete and whether
+that rollout's stop was asked for) under the event key HANDOVER_KEY.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from .drain import Preparation
 from .model import MAX_SERVICE_TIMEOUT_S
+from .results import TeardownResult
 
 # Lambda's recursive loop detection stops a chain of invocations of one function after about 16 (Lambda developer
 # guide, "Recursive loop detection"); the next one would be dropped without a word. 10 invocations stay well below
@@ -54,14 +56,34 @@ def coverage_problem(service_timeout_s: int, timeout_s: float) -> str:
 @dataclass(frozen=True)
 class HandOver:
     """What one invocation hands the next: when the teardown and each service's drain began, what was changed
-    around each service, and which invocation of the chain this is (0 for the first; the wire name is
-    `Generation`)."""
+    around each service, how far each service blocked by a deployment has come, and which invocation of the chain
+    this is (0 for the first; the wire name is `Generation`). Every map is keyed by the request's service names
+    (at most MAX_SERVICES, each at most 255 characters), so even the largest hand-over, with the event it rides on,
+    stays within the 256 KB that Lambda accepts for an asynchronous invoke (tests/unit/test_budget.py checks it)."""
 
     started_at: float
     invocation: int = 0
     drain_started: Mapping[str, float] = field(default_factory=dict)
     # What each service's preparation found and changed (auto scaling suspended, delays lowered): to restore it.
     preparations: Mapping[str, Preparation] = field(default_factory=dict)
+    # When DeleteService first said "deployments are active" (core/machine.py's DEPLOYMENT_WAIT_S counts from it),
+    # and the services whose rollout StopServiceDeployment was already sent for: a fresh invocation neither waits
+    # the minute again nor stops the rollout twice. On the wire one pair per blocked service, [since, stop sent]:
+    # a stop is sent only once the delete has been blocked (core/machine.py), so it rides with that moment.
+    blocked_since: Mapping[str, float] = field(default_factory=dict)
+    rollout_stop_requested: frozenset[str] = frozenset()
+
+    def following(self, result: TeardownResult) -> HandOver:
+        """What the next invocation is handed, once this one's teardown came to `result`: the same start, and what
+        the teardown has learned so far (result carries it all on)."""
+        return HandOver(
+            self.started_at,
+            self.invocation + 1,
+            result.drain_started,
+            result.preparations,
+            result.blocked_since,
+            result.rollout_stop_requested,
+        )
 
     def to_event(self) -> dict[str, Any]:
         return {
@@ -69,12 +91,16 @@ class HandOver:
             "Generation": self.invocation,
             "DrainStartedAt": dict(self.drain_started),
             "Prepared": {name: preparation.to_wire() for name, preparation in self.preparations.items()},
+            "DeploymentsBlocked": {
+                name: [at, name in self.rollout_stop_requested] for name, at in self.blocked_since.items()
+            },
         }
 
     @classmethod
     def from_event(cls, value: Any, now: float) -> HandOver:
         """Read what a hand-over carried; anything malformed counts as a first invocation starting now, and
-        nothing in it may start in the future or void a drain timeout (NaN, infinities, negative numbers)."""
+        nothing in it may start in the future or void a drain timeout or the wait for a deployment (NaN,
+        infinities, negative numbers): a moment that is not sane is left out, and its service counts afresh."""
         carried = value if isinstance(value, dict) else {}
         try:
             started_at = float(carried.get("StartedAt", now))
@@ -83,19 +109,38 @@ class HandOver:
             started_at, invocation = now, 0
         if not started_at <= now:  # a start in the future (or NaN) is no start: count from now
             started_at = now
-        drains = carried.get("DrainStartedAt")
-        drain_started = {
-            str(name): float(at)
-            for name, at in (drains.items() if isinstance(drains, dict) else [])
-            if isinstance(at, int | float) and started_at <= at <= now
-        }
         prepared = carried.get("Prepared")
         preparations = {
             str(name): preparation
             for name, wire in (prepared.items() if isinstance(prepared, dict) else [])
             if (preparation := Preparation.from_wire(wire)) is not None
         }
-        return cls(started_at, max(0, invocation), drain_started, preparations)
+        blocked = carried.get("DeploymentsBlocked")
+        pairs = {
+            str(name): pair
+            for name, pair in (blocked.items() if isinstance(blocked, dict) else [])
+            if isinstance(pair, list) and len(pair) == 2
+        }
+        blocked_since = _moments({name: since for name, (since, _) in pairs.items()}, started_at, now)
+        return cls(
+            started_at,
+            max(0, invocation),
+            _moments(carried.get("DrainStartedAt"), started_at, now),
+            preparations,
+            blocked_since,
+            frozenset(name for name in blocked_since if pairs[name][1] is True),
+        )
+
+
+def _moments(value: Any, started_at: float, now: float) -> dict[str, float]:
+    """Moments by service name, each within the teardown so far (from its start to now). Anything else is left
+    out: a moment before the start or in the future (a timeout counted from it would end at once or never), NaN,
+    an infinity, a value that is no number (a string, a boolean, null)."""
+    return {
+        str(name): float(at)
+        for name, at in (value.items() if isinstance(value, dict) else [])
+        if isinstance(at, int | float) and not isinstance(at, bool) and started_at <= at <= now
+    }
 
 
 @dataclass(frozen=True)

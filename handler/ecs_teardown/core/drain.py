@@ -13,6 +13,7 @@ Facts (AWS documentation):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -168,6 +169,35 @@ class Preparation:
             )
         except (TypeError, ValueError):
             return None
+
+
+class FastDrain(int):
+    """DeregistrationDelaySeconds as the engine hands it to `Gateway.prepare`: the delay to lower to, and what only
+    the whole request knows. It is that int, so a gateway that passes it on or needs only the number is unchanged.
+
+    `services`: the request's services (one cluster); a target group that only they use may be lowered, once.
+    `lowered`: the groups the request's preparations lowered, with the delay each had before. A later preparation
+    reads the lowered value; it records this one instead, so that restoring any kept service puts it back."""
+
+    services: frozenset[str]
+    lowered: Mapping[str, int]
+
+    def __new__(cls, seconds: int, services: Iterable[str] = (), lowered: Mapping[str, int] | None = None) -> FastDrain:
+        value = super().__new__(cls, seconds)
+        value.services, value.lowered = frozenset(services), dict(lowered or {})
+        return value
+
+    @classmethod
+    def of(cls, seconds: int | None, preparations: Mapping[str, Preparation | None]) -> FastDrain | None:
+        """For a request whose services are the keys of `preparations` (None where not prepared yet)."""
+        if seconds is None:
+            return None
+        lowered: dict[str, int] = {}
+        for preparation in preparations.values():
+            if preparation is not None:
+                found = dict(preparation.delays)
+                lowered.update((arn, found[arn]) for arn, _ in preparation.lowered if arn in found)
+        return cls(seconds, preparations, lowered)
 
 
 def _pairs(value: Any) -> tuple[tuple[str, int], ...]:

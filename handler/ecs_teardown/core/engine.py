@@ -7,15 +7,17 @@ machine.py's; this loop only reads, calls and hands the results back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
-from .drain import Preparation
+from .drain import FastDrain, Preparation
 from .machine import (
+    DEPLOYMENT_WAIT_S,
     Action,
     Kind,
     Outcome,
     Phase,
+    Progress,
     ServiceState,
     Settings,
     apply,
@@ -48,17 +50,22 @@ def run_teardown(
     policy: PollPolicy | None = None,
     drain_started: Mapping[str, float] | None = None,
     preparations: Mapping[str, Preparation] | None = None,
+    blocked_since: Mapping[str, float] | None = None,
+    rollout_stop_requested: Collection[str] = (),
 ) -> TeardownResult:
     """Tear down every service of `request`; return when all are done or failed, or when `deadline` comes.
 
     `started_at` is when the teardown began (maybe in an earlier invocation). A service's drain timeout counts
     from its scale-down (`drain_started`, by name, carries those of earlier invocations), or else from `started_at`;
-    `preparations` carries what earlier invocations found and changed around each service.
+    `preparations` carries what earlier invocations found and changed around each service; `blocked_since`, when
+    a service's DeleteService first said "deployments are active", and `rollout_stop_requested`, the services whose
+    rollout StopServiceDeployment was sent for (the TeardownResult returns all four, for a hand-over to carry).
     """
     policy = policy or PollPolicy()
     # Services created after the teardown began (allowing for clocks a second apart) are not the ones it was for.
     settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive, started_at + CLOCK_SKEW_S)
-    states = {ref.name: _initial(ref, drain_started or {}, preparations or {}) for ref in request.services}
+    carried = (drain_started or {}, preparations or {}, blocked_since or {}, frozenset(rollout_stop_requested))
+    states = {ref.name: _initial(ref, *carried) for ref in request.services}
     round_ = _Round(request.cluster, gateway, settings, started_at, clock, on_step, request.deregistration_delay_s)
     interval, rounds = policy.fast_s, 0
     while rounds < MAX_ROUNDS:
@@ -78,29 +85,45 @@ def run_teardown(
         throttles=gateway.throttles,
         drain_started={s.ref.name: s.drain_started_at for s in states.values() if s.drain_started_at is not None},
         preparations={n: s.progress.preparation for n, s in states.items() if s.progress.preparation is not None},
+        blocked_since={n: s.progress.blocked_since for n, s in states.items() if s.progress.blocked_since is not None},
+        rollout_stop_requested=frozenset(n for n, s in states.items() if s.progress.rollout_stop_requested),
     )
 
 
 def _initial(
-    ref: ServiceRef, drain_started: Mapping[str, float], preparations: Mapping[str, Preparation]
+    ref: ServiceRef,
+    drain_started: Mapping[str, float],
+    preparations: Mapping[str, Preparation],
+    blocked_since: Mapping[str, float],
+    rollout_stop_requested: frozenset[str],
 ) -> ServiceState:
-    state = ServiceState(ref, drain_started_at=drain_started.get(ref.name))
-    carried = preparations.get(ref.name)
-    return prepared(state, carried) if carried is not None else state
+    """A service's state as this invocation begins: what earlier invocations learned of it, nothing else."""
+    progress = Progress(
+        preparation=preparations.get(ref.name),
+        blocked_since=blocked_since.get(ref.name),
+        rollout_stop_requested=ref.name in rollout_stop_requested,
+    )
+    return ServiceState(ref, progress, drain_started_at=drain_started.get(ref.name))
 
 
 def _next_drain_moment(states: dict[str, ServiceState], started_at: float, settings: Settings, now: float) -> float:
-    """The next moment that matters to a draining service: its drain window opens (its tasks should start to
-    stop) or its drain timeout passes. A poll comes then, not up to a slow interval later."""
+    """The next moment that matters to a service: its drain window opens (its tasks should start to stop), its
+    drain timeout passes, or its delete has been blocked by a deployment long enough for the next step (a rollout's
+    stop, then force or FAILED). A poll comes then, not up to a slow interval later."""
     moments = []
     for s in states.values():
-        if s.outcome is Outcome.UNFINISHED and s.phase is Phase.DRAINING_TASKS:
+        if s.outcome is not Outcome.UNFINISHED:
+            continue
+        if s.phase is Phase.DRAINING_TASKS:
             drain_start = s.drain_started_at or started_at
             ours = s.drain_started_at is not None
             moments.append(drain_start + drain_timeout_s(settings, s.progress.preparation, ours))
             window = drain_window(s, started_at)
             if window is not None:
                 moments.append(window[0])
+        blocked_since = s.progress.blocked_since
+        if blocked_since is not None:
+            moments += [blocked_since + DEPLOYMENT_WAIT_S, blocked_since + 2 * DEPLOYMENT_WAIT_S]
     upcoming = [moment for moment in moments if moment > now]
     return min(upcoming) if upcoming else float("inf")
 
@@ -177,7 +200,9 @@ class _Round:
         state = states[name]
         if snapshot is None or self._decide(state, snapshot, self.clock()).kind is not Kind.PREPARE:
             return
-        preparation = self.gateway.prepare(self.cluster, name, snapshot, self.lower_delay_to)
+        # With fast drain, what the request as a whole knows: its services, and the groups it lowered already.
+        lower_to = FastDrain.of(self.lower_delay_to, {n: s.progress.preparation for n, s in states.items()})
+        preparation = self.gateway.prepare(self.cluster, name, snapshot, lower_to)
         if preparation is None:
             return  # not now: _step says so, and a later round (or invocation) prepares
         states[name] = prepared(state, preparation)

@@ -60,7 +60,8 @@ class Gateway(Protocol):
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
         """Read the service's scalable target, target groups and stop timeout; suspend its scaling; lower its
-        unshared target groups' deregistration delay to `lower_delay_to` (None: leave them). Never raises for a
+        unshared target groups' deregistration delay to `lower_delay_to` (None: leave them; from the engine, a
+        FastDrain, which also names the request's services and the groups it lowered). Never raises for a
         part that fails: the Preparation's notes say what was not read or done. None: not now (no time left in
         this invocation, or the stack's status not read yet, or a read that failed for a moment): a later round
         prepares. `may_call` is asked before each of its calls (None: always yes); once it says no, what was

@@ -64,6 +64,10 @@ class TeardownResult:
     throttles: int
     drain_started: dict[str, float] = field(default_factory=dict)  # by service name, for a hand-over to carry
     preparations: dict[str, Preparation] = field(default_factory=dict)  # by service name, likewise
+    # When each service's DeleteService first said "deployments are active", and the services whose rollout
+    # StopServiceDeployment was sent for (core/machine.py Progress): likewise.
+    blocked_since: dict[str, float] = field(default_factory=dict)
+    rollout_stop_requested: frozenset[str] = frozenset()
 
     def with_outcome(self, outcome: Outcome) -> list[ServiceResult]:
         return [s for s in self.services if s.outcome is outcome]
