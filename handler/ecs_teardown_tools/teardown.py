@@ -18,9 +18,10 @@ from typing import IO, Any
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.aws.errors import error_code, error_message
 from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_properties
-from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, kept_and_changed, run_teardown
+from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
 from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
+from ecs_teardown.core.restore import kept_and_changed
 
 from .exits import EXIT_FAILED, EXIT_OK, UsageError
 from .gate import StopGate, StoppedError

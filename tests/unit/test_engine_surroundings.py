@@ -19,12 +19,12 @@ from ecs_teardown.core.engine import (
     TeardownResult,
     drain_window,
     in_drain_window,
-    restore_kept,
     run_teardown,
 )
 from ecs_teardown.core.machine import Kind, Outcome, Phase, Progress, ServiceState
 from ecs_teardown.core.model import ACTIVE, DRAINING, INACTIVE, ServiceRef, ServiceSnapshot, TeardownRequest
 from ecs_teardown.core.ports import CallOutcome, CallResult, EcsCallError
+from ecs_teardown.core.restore import kept_and_changed, restore_kept
 
 CLUSTER = "prod"
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
@@ -470,7 +470,7 @@ def test_each_kept_service_gets_back_what_was_changed_around_it_and_every_proble
     changed = {name: SUSPENDED for name in ("deleted", "accepted", "on-its-way", "web", "job")}
     preparations = {**changed, "untouched": FOUND_SUSPENDED, "api": LOWERED}
     result = TeardownResult(services, elapsed_s=1.0, rounds=1, throttles=0, preparations=preparations)
-    assert engine.kept_and_changed(result) == [
+    assert kept_and_changed(result) == [
         (ServiceRef("other", "web"), SUSPENDED),
         (ServiceRef(CLUSTER, "api"), LOWERED),
         (ServiceRef(CLUSTER, "job"), SUSPENDED),

@@ -10,11 +10,12 @@ from typing import Any, Protocol
 from ..aws.ecs import CALL_WORST_S
 from ..aws.lambda_invoke import HANDOVER_WORST_S
 from ..core.budget import HANDOVER_KEY, MAX_INVOCATIONS, Budget, HandOver
-from ..core.engine import Step, TeardownResult, restore_kept, run_teardown, summarize
+from ..core.engine import Step, TeardownResult, run_teardown, summarize
 from ..core.guard import STACK_GOING_AWAY, STACK_REMOVING_IT, StackGuard, StackStaysError, StackUnreadableError
 from ..core.machine import Outcome
 from ..core.model import TeardownRequest
 from ..core.ports import EcsCallError, Gateway, LedgerError
+from ..core.restore import restore_kept
 from ..core.window import AnsweredError, InvocationWindow
 from . import identity
 from .answer import ANSWER_WORST_S, PRESIGNED_LIFETIME_S, TIMER_MARGIN_S, signed_at

@@ -32,7 +32,7 @@ from .polling import PollPolicy, is_imminent
 from .ports import CallOutcome, CallResult, EcsCallError, Gateway
 from .results import ServiceResult, Step, TeardownResult, summarize
 
-__all__ = ["ServiceResult", "Step", "TeardownResult", "restore_kept", "run_teardown", "summarize"]
+__all__ = ["ServiceResult", "Step", "TeardownResult", "run_teardown", "summarize"]
 
 MAX_ROUNDS = 100_000  # a bound for the loop even if a clock never moves
 CLOCK_SKEW_S = 1.0  # ECS's clock and ours may be a second apart when comparing a service's createdAt
@@ -261,26 +261,3 @@ class _Round:
 
 
 _CALLS = (Kind.SCALE_TO_ZERO, Kind.DELETE, Kind.STOP_DEPLOYMENT)  # one ECS write each, then `apply`
-
-
-def kept_and_changed(result: TeardownResult) -> list[tuple[ServiceRef, Preparation]]:
-    """The services the teardown leaves in place (not done, and no delete accepted) around which it changed
-    something: what a restore puts back."""
-    kept = []
-    for service in result.services:
-        preparation = result.preparations.get(service.service.name)
-        on_its_way = service.phase in (Phase.DRAINING, Phase.DELETE_ACCEPTED)
-        if service.outcome is Outcome.DONE or on_its_way or preparation is None or not preparation.changed_anything:
-            continue
-        kept.append((service.service, preparation))
-    return kept
-
-
-def restore_kept(result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True) -> list[str]:
-    """Undo what the teardown changed around each service it leaves in place (auto scaling suspended, MinCapacity
-    and deregistration delays lowered): a kept service goes back to how it was found. `fits`: may another call
-    start? Returns what could not be undone."""
-    problems: list[str] = []
-    for ref, preparation in kept_and_changed(result):
-        problems += gateway.restore(ref.cluster, ref.name, preparation, may_call=fits)
-    return problems
