@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from ecs_teardown.aws.ecs import EcsGateway
-from ecs_teardown.core.drain import Preparation
+from ecs_teardown.core.drain import FastDrain, Preparation
 from ecs_teardown.core.model import ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult
 
@@ -51,12 +51,15 @@ class StopGate:
         self._check()
         return self._gateway.stop_deployment(cluster, service, deployment_arn)
 
+    def begin_teardown(self) -> None:
+        self._gateway.begin_teardown()  # no call to AWS
+
     def prepare(
         self,
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
         self._check()  # it suspends auto scaling and lowers delays: writes, each refused once Ctrl-C was pressed
@@ -64,7 +67,7 @@ class StopGate:
             cluster,
             service,
             snapshot,
-            lower_delay_to,
+            fast_drain,
             lambda: not self._stop.is_set() and (may_call is None or may_call()),
         )
         if preparation is not None:

@@ -10,10 +10,15 @@ from typing import Any
 import pytest
 
 from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.aws.surroundings import PREPARE_ATTEMPTS
+from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.properties import parse_properties
+from ecs_teardown.cfn.protocol import CustomResource
 from ecs_teardown.config import FAST_DRAIN_ENV
+from ecs_teardown.core.drain import FastDrain
 from ecs_teardown.core.engine import TeardownResult, run_teardown
 from ecs_teardown.core.machine import DEPLOYMENT_WAIT_S
+from ecs_teardown_tools.local import LocalContext
 from support.driver import run_handler
 from support.fake_aws import FakeAws, ScaleOutAlarm
 from support.fake_ecs import FakeService
@@ -174,7 +179,7 @@ def test_the_preparation_says_why_a_group_was_kept(aws):
     deleted_just_before(aws, group)
     gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]
 
-    preparation = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], 5)
+    preparation = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], FastDrain(5))
 
     assert preparation is not None and preparation.lowered == () and preparation.delays == ((group, 300),)
     assert preparation.notes == (f"{group} kept: 2 of its targets are draining (a drain under way)",)
@@ -276,23 +281,74 @@ def test_a_target_health_read_that_fails_keeps_the_group_or_waits(
     assert notes == (() if note is None else (f"{group} {note}",))
 
 
-def test_a_cluster_s_services_are_read_again_for_a_later_request(aws, monkeypatch):
-    """Lambda may reuse the gateway for a later request: a service created since uses the group, and is seen."""
-    now = [1000.0]
-    monkeypatch.setattr("ecs_teardown.aws.targets.time.monotonic", lambda: now[0])
+def prepared_then_restored_then_shared(aws: FakeAws) -> tuple[EcsGateway, str]:
+    """web's preparation lowers its group (the cluster's services read once), its restore puts it back; then api,
+    a service created since, uses the same group."""
     web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
     (group,) = web.target_groups
     gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]
-    first = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], 5)
+    first = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], FastDrain(5))
     assert first is not None and first.lowered == ((group, 5),)
     assert gateway.restore("demo", "web", first) == [] and aws.elbv2.delay_of(group) == 300
-
     aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,)))
+    return gateway, group
+
+
+def test_a_cluster_s_services_are_read_again_a_minute_later_within_one_teardown(aws, monkeypatch):
+    """The preparations of one teardown may come minutes apart: a lowering rests on a reading of the cluster's
+    services at most a minute old, so a service created since on the group is seen."""
+    now = [1000.0]
+    monkeypatch.setattr("ecs_teardown.aws.targets.time.monotonic", lambda: now[0])
+    gateway, group = prepared_then_restored_then_shared(aws)
     now[0] += 61
-    again = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], 5)
+
+    again = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], FastDrain(5))
 
     assert again is not None and again.lowered == () and again.shared == (group,)
     assert aws.elbv2.delay_of(group) == 300 and gateway.calls["list_services"] == 2
+
+
+def test_a_later_teardown_on_the_same_gateway_reads_the_cluster_s_services_afresh(aws, monkeypatch):
+    """Lambda keeps the gateway for the requests that follow in a warm container: the next teardown reads the
+    cluster's services again at once, not a minute after the last one did."""
+    monkeypatch.setattr("ecs_teardown.aws.targets.time.monotonic", lambda: 1000.0)
+    gateway, group = prepared_then_restored_then_shared(aws)
+    gateway.begin_teardown()
+
+    again = gateway.prepare("demo", "web", gateway.describe("demo", ["web"])["web"], FastDrain(5))
+
+    assert again is not None and again.lowered == () and again.shared == (group,)
+    assert aws.elbv2.delay_of(group) == 300 and gateway.calls["list_services"] == 2
+
+
+def test_a_later_request_in_a_warm_container_gets_every_preparation_round_again(answers, event_for, aws):
+    """One Lambda execution environment (one Edges, so one gateway) serves two Delete requests for a service named
+    web, one after the other. The first's task definition read is throttled every time: its preparation waits
+    PREPARE_ATTEMPTS rounds, then goes on without it. The web of the second request (the stack made again) gets
+    as many rounds, and the read goes through on the last: what the first request used up does not carry over."""
+    aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=5, containers=(("app", 10),)))
+    reads: list[float] = []
+
+    def throttled_but_the_last(operation: str, kwargs: dict[str, Any]) -> Exception | None:
+        if operation == "DescribeTaskDefinition":
+            reads.append(aws.clock.now)
+            if len(reads) < 2 * PREPARE_ATTEMPTS:
+                return aws.ecs._error("ThrottlingException", "Rate exceeded", operation)
+        return None
+
+    aws.ecs.fault = throttled_but_the_last
+    edges = Edges(ecs=lambda: EcsGateway(aws.ecs), clock=aws.clock, sleep=aws.clock.sleep)  # type: ignore[arg-type]
+    function = CustomResource(edges)
+
+    function.handle(event_for("delete.json"), LocalContext(clock=aws.clock))
+    assert answers.wait_for(1)[-1].body["Status"] == "SUCCESS"
+    assert len(reads) == PREPARE_ATTEMPTS, "the first request waited every round it had, then went on"
+
+    aws.clock.advance(600)
+    aws.add(FakeService("web", desired=1, tasks=1, task_stop_s=5, containers=(("app", 10),)))
+    function.handle(event_for("delete.json", RequestId="a-later-request"), LocalContext(clock=aws.clock))
+    assert answers.wait_for(2)[-1].body["Status"] == "SUCCESS"
+    assert len(reads) == 2 * PREPARE_ATTEMPTS, "the later request waited as many rounds, and read it on the last"
 
 
 def test_a_rollout_that_blocks_the_delete_is_stopped_then_the_delete_goes_through(monkeypatch, answers, event_for, aws):

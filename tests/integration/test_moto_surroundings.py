@@ -14,6 +14,7 @@ from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.aws.surroundings import DELAY_KEY
 from ecs_teardown.cfn.edges import Edges
 from ecs_teardown.cfn.protocol import CustomResource
+from ecs_teardown.core.drain import FastDrain
 from ecs_teardown.core.model import ACTIVE, ServiceSnapshot
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 
@@ -72,7 +73,7 @@ def test_prepare_reads_moto_and_suspends_lowers_then_restores(world):
     assert snapshot.status == ACTIVE and snapshot.target_groups == (world["group"],)
     assert snapshot.task_definition == service["taskDefinition"]
 
-    preparation = gateway.prepare("demo", "web", snapshot, lower_delay_to=5)
+    preparation = gateway.prepare("demo", "web", snapshot, FastDrain(5))
 
     assert preparation.notes == ()
     assert preparation.stop_timeout_s == 45
@@ -114,7 +115,7 @@ def test_a_service_without_surroundings_prepares_with_nothing_to_change(world):
     world["ecs"].create_service(cluster="demo", serviceName="plain", taskDefinition="web", desiredCount=1)
     gateway = EcsGateway(world["ecs"])
     snapshot = gateway.describe("demo", ["plain"])["plain"]
-    preparation = gateway.prepare("demo", "plain", snapshot, lower_delay_to=5)
+    preparation = gateway.prepare("demo", "plain", snapshot, FastDrain(5))
     assert (preparation.scaling, preparation.delays, preparation.lowered, preparation.notes) == (None, (), (), ())
     assert not preparation.changed_anything
     # a task definition that cannot be read is a note, and `auto` falls back to 300 s

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from ecs_teardown.cfn.properties import parse_properties
-from ecs_teardown.core.drain import WINDOW_SLACK_S, Preparation
+from ecs_teardown.core.drain import WINDOW_SLACK_S, FastDrain, Preparation
 from ecs_teardown.core.engine import (
     ServiceResult,
     Step,
@@ -88,6 +88,7 @@ class FakeGateway:
     describes: int = 0
     calls: list[tuple[str, str, bool, float]] = field(default_factory=list)  # (operation, service, force, time)
     prepared: list[str] = field(default_factory=list)
+    begun: list[tuple[float, int]] = field(default_factory=list)  # (time, describes so far) of each begin_teardown
     restored: list[str] = field(default_factory=list)
     preparation: Preparation = field(default_factory=lambda: Preparation(stop_timeout_s=None))
 
@@ -107,7 +108,12 @@ class FakeGateway:
             found[name] = service.snapshot()
         return found
 
-    def prepare(self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_to: int | None) -> Preparation:
+    def begin_teardown(self) -> None:
+        self.begun.append((self.clock(), self.describes))
+
+    def prepare(
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, fast_drain: FastDrain | None
+    ) -> Preparation:
         self.prepared.append(service)
         return self.preparation  # by default nothing found around it; `auto` falls back to 300 s
 
@@ -204,6 +210,7 @@ def test_single_service_scale_drain_delete_gone() -> None:
     ]
     assert steps[0].elapsed_s == steps[1].elapsed_s
     assert gateway.prepared == ["web"]
+    assert gateway.begun == [(0.0, 0)]  # once, before its first call: an earlier teardown's learning is dropped
     # the answer follows INACTIVE within seconds (imminent polling), not a 15 s slow poll later
     inactive_at = deleted_at + 30
     assert inactive_at <= clock.now <= inactive_at + 2.0 + 1e-9

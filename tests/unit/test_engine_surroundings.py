@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from ecs_teardown.core import engine
-from ecs_teardown.core.drain import Preparation, Scaling
+from ecs_teardown.core.drain import FastDrain, Preparation, Scaling
 from ecs_teardown.core.engine import (
     ServiceResult,
     Step,
@@ -95,6 +95,8 @@ class Script:
     throttles: int = 0
     describes: list[float] = field(default_factory=list)
     calls: list[tuple[object, ...]] = field(default_factory=list)  # (time, operation, arguments...)
+    fast_drains: list[FastDrain | None] = field(default_factory=list)  # each preparation's, whole
+    begun: int = 0  # begin_teardown calls
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
         assert cluster == CLUSTER
@@ -133,10 +135,14 @@ class Script:
         fake.rollback_at = self.clock.now if fake.rollback_at is None else fake.rollback_at
         return ACCEPTED
 
+    def begin_teardown(self) -> None:
+        self.begun += 1
+
     def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_delay_to: int | None
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, fast_drain: FastDrain | None
     ) -> Preparation | None:
-        self.calls.append((self.clock.now, "prepare", cluster, service, lower_delay_to))
+        self.fast_drains.append(fast_drain)
+        self.calls.append((self.clock.now, "prepare", cluster, service, fast_drain.seconds if fast_drain else None))
         queue = self.preparations
         return queue.pop(0) if len(queue) > 1 else queue[0]
 
@@ -337,6 +343,21 @@ def test_a_preparation_put_off_is_tried_again_in_the_next_round() -> None:
         (8.0, "scale", CLUSTER, "web"),
     ]
     assert result.preparations == {"web": PLAIN}
+
+
+def test_each_preparation_is_told_the_request_s_services_and_the_groups_it_lowered_so_far() -> None:
+    """web's preparation lowers the group (found at 300 s) that api shares: api's preparation is told so, with the
+    delay found before, so that it records that one rather than the 5 s it will read."""
+    clock = Clock()
+    shared = {"web": Service(desired=1, target_groups=(TG,)), "api": Service(desired=1, target_groups=(TG,))}
+    lowered = Preparation(delays=((TG, 300),), lowered=((TG, 5),), stop_timeout_s=10)
+    script = Script(clock, shared, preparations=[lowered, lowered])
+
+    run(script, "web", "api", deadline=0.0, lower_to=5)
+
+    both = frozenset({"web", "api"})
+    assert script.fast_drains == [FastDrain(5, both, {}), FastDrain(5, both, {TG: 300})]
+    assert script.begun == 1
 
 
 def test_a_rollout_that_blocks_the_delete_is_stopped_by_its_arn_after_a_minute() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ecs_teardown.core.drain import Preparation, Scaling
+from ecs_teardown.core.drain import FastDrain, Preparation, Scaling
 from ecs_teardown.core.guard import STACK_GOING_AWAY, StackGuard, StackStaysError, StackUnreadableError
 from ecs_teardown.core.model import ACTIVE, INACTIVE, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult, StackReadError, StackRecord
@@ -38,15 +38,18 @@ class Gateway:
         self.calls.append(("stop_deployment", cluster, service, deployment_arn))
         return CallResult(CallOutcome.NEEDS_FORCE, "no such deployment")
 
+    def begin_teardown(self) -> None:
+        self.calls.append(("begin_teardown",))
+
     def prepare(
         self,
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
-        self.calls.append(("prepare", cluster, service, snapshot, lower_delay_to, may_call))
+        self.calls.append(("prepare", cluster, service, snapshot, fast_drain, may_call))
         return FOUND
 
     def restore(
@@ -67,6 +70,14 @@ def guard(*answers: StackRecord | StackReadError, gateway: Gateway, **more: list
 
 GOING = StackRecord("DELETE_IN_PROGRESS")
 THROTTLED = StackReadError("Rate exceeded", transient=True)
+
+
+def test_a_teardown_begins_on_the_gateway_without_a_read_of_the_stack() -> None:
+    gateway = Gateway()
+    gate, stacks = guard(StackRecord("UPDATE_IN_PROGRESS"), gateway=gateway)
+    gate.begin_teardown()
+    assert gateway.calls == [("begin_teardown",)]
+    assert stacks.reads == []
 
 
 def test_a_stop_of_a_deployment_passes_with_every_argument_once_the_stack_goes_away() -> None:
@@ -95,29 +106,31 @@ def test_a_stop_of_a_deployment_of_a_stack_that_stays_raises() -> None:
     assert gateway.calls == []
 
 
-@pytest.mark.parametrize("lower_to", [None, 0, 5])
-def test_the_preparation_passes_with_every_argument_once_the_stack_goes_away(lower_to: int | None) -> None:
+@pytest.mark.parametrize(
+    "fast_drain", [None, FastDrain(0), FastDrain(5, frozenset({"web", "api"}), {"tg-a": 300})], ids=["none", "0", "5"]
+)
+def test_the_preparation_passes_with_every_argument_once_the_stack_goes_away(fast_drain: FastDrain | None) -> None:
     gateway = Gateway()
     gate, _ = guard(GOING, gateway=gateway)
-    assert gate.prepare("prod", "web", SNAPSHOT, lower_to, may_call) is FOUND
-    assert gate.prepare("prod", "api", SNAPSHOT, lower_to) is FOUND
+    assert gate.prepare("prod", "web", SNAPSHOT, fast_drain, may_call) is FOUND
+    assert gate.prepare("prod", "api", SNAPSHOT, fast_drain) is FOUND
     assert gateway.calls == [
-        ("prepare", "prod", "web", SNAPSHOT, lower_to, may_call),
-        ("prepare", "prod", "api", SNAPSHOT, lower_to, None),
+        ("prepare", "prod", "web", SNAPSHOT, fast_drain, may_call),
+        ("prepare", "prod", "api", SNAPSHOT, fast_drain, None),
     ]
 
 
 def test_the_preparation_waits_while_the_stack_cannot_be_read_and_stops_when_it_stays() -> None:
     gateway = Gateway()
     gate, _ = guard(THROTTLED, gateway=gateway)
-    assert gate.prepare("prod", "web", SNAPSHOT, 5) is None
+    assert gate.prepare("prod", "web", SNAPSHOT, FastDrain(5)) is None
     assert gate.unread == "Rate exceeded"
     staying, _ = guard(StackRecord("UPDATE_COMPLETE"), gateway=gateway)
     with pytest.raises(StackStaysError):
-        staying.prepare("prod", "web", SNAPSHOT, 5)
+        staying.prepare("prod", "web", SNAPSHOT, FastDrain(5))
     unreadable, _ = guard(StackReadError("AccessDenied", transient=False), gateway=gateway)
     with pytest.raises(StackUnreadableError):
-        unreadable.prepare("prod", "web", SNAPSHOT, 5)
+        unreadable.prepare("prod", "web", SNAPSHOT, FastDrain(5))
     assert gateway.calls == []
 
 

@@ -20,7 +20,7 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    def prepare(self, cluster: str, service: str, snapshot: Any, lower: Any, may_call: Any = None) -> Preparation:
+    def prepare(self, cluster: str, service: str, snapshot: Any, fast_drain: Any, may_call: Any = None) -> Preparation:
         self.calls.append(("prepare", service))
         return CHANGED if service != "plain" else Preparation()
 

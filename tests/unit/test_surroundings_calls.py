@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.core.drain import FastDrain
 from support.fake_aws import FakeAws
 
 
@@ -21,7 +22,7 @@ def writes(aws: FakeAws) -> list[str]:
 def test_reads_come_before_writes_and_all_of_it_is_recorded():
     aws, gateway = world()
     snapshot = gateway.describe("demo", ["web"])["web"]
-    preparation = gateway.prepare("demo", "web", snapshot, 5)
+    preparation = gateway.prepare("demo", "web", snapshot, FastDrain(5))
     assert preparation is not None and preparation.notes == ()
     operations = [op for _, op, _ in aws.calls() if op != "DescribeServices"]
     first_write = operations.index("RegisterScalableTarget")
@@ -39,7 +40,7 @@ def test_no_time_before_the_first_write_means_nothing_done_and_a_later_round_pre
     aws, gateway = world()
     snapshot = gateway.describe("demo", ["web"])["web"]
     allowed = iter([True] * 4)  # the four reads, then no more
-    assert gateway.prepare("demo", "web", snapshot, 5, may_call=lambda: next(allowed, False)) is None
+    assert gateway.prepare("demo", "web", snapshot, FastDrain(5), may_call=lambda: next(allowed, False)) is None
     assert writes(aws) == []
 
 
@@ -47,7 +48,7 @@ def test_no_time_in_the_middle_of_the_writes_records_what_was_changed():
     aws, gateway = world()
     snapshot = gateway.describe("demo", ["web"])["web"]
     allowed = iter([True] * 6)  # the reads, the suspension, ListServices... and not the rest
-    preparation = gateway.prepare("demo", "web", snapshot, 5, may_call=lambda: next(allowed, False))
+    preparation = gateway.prepare("demo", "web", snapshot, FastDrain(5), may_call=lambda: next(allowed, False))
     assert preparation is not None and preparation.suspended
     assert len(preparation.lowered) == len(writes(aws)) - 1  # each lowering done is one recorded
     assert any(note.startswith("no time left to lower") for note in preparation.notes)
@@ -56,7 +57,7 @@ def test_no_time_in_the_middle_of_the_writes_records_what_was_changed():
 def test_a_restore_without_time_says_what_was_left():
     aws, gateway = world()
     snapshot = gateway.describe("demo", ["web"])["web"]
-    preparation = gateway.prepare("demo", "web", snapshot, 5)
+    preparation = gateway.prepare("demo", "web", snapshot, FastDrain(5))
     assert preparation is not None
     problems = gateway.restore("demo", "web", preparation, may_call=lambda: False)
     assert problems[0] == "no time left to put back the auto scaling of 'web'"

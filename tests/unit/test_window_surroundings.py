@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ecs_teardown.core.drain import Preparation, Scaling
+from ecs_teardown.core.drain import FastDrain, Preparation, Scaling
 from ecs_teardown.core.model import ACTIVE, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult
 from ecs_teardown.core.window import AnsweredError, InvocationWindow
@@ -33,15 +33,18 @@ class Gateway:
         self.calls.append(("stop_deployment", cluster, service, deployment_arn))
         return CallResult(CallOutcome.ACCEPTED, "stopping")
 
+    def begin_teardown(self) -> None:
+        self.calls.append(("begin_teardown",))
+
     def prepare(
         self,
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: MayCall | None = None,
     ) -> Preparation | None:
-        self.calls.append(("prepare", cluster, service, snapshot, lower_delay_to))
+        self.calls.append(("prepare", cluster, service, snapshot, fast_drain))
         assert may_call is not None
         self.may_calls.append(may_call)
         return FOUND
@@ -82,19 +85,26 @@ def window(
     return gate, gateway, ledger, clock
 
 
-@pytest.mark.parametrize("lower_to", [None, 5])
-def test_the_calls_reach_the_gateway_with_every_argument(lower_to: int | None) -> None:
+@pytest.mark.parametrize("fast_drain", [None, FastDrain(5, frozenset({"web"}), {"tg-a": 300})], ids=["none", "5"])
+def test_the_calls_reach_the_gateway_with_every_argument(fast_drain: FastDrain | None) -> None:
     gate, gateway, ledger, _ = window(now=70.0)  # the last moment a call fits
     assert gate.stop_deployment("prod", "web", ROLLOUT) == CallResult(CallOutcome.ACCEPTED, "stopping")
-    assert gate.prepare("prod", "web", SNAPSHOT, lower_to) is FOUND
+    assert gate.prepare("prod", "web", SNAPSHOT, fast_drain) is FOUND
     assert gate.restore("prod", "web", FOUND) == ["auto scaling left suspended: AccessDenied"]
     assert gateway.calls == [
         ("stop_deployment", "prod", "web", ROLLOUT),
-        ("prepare", "prod", "web", SNAPSHOT, lower_to),
+        ("prepare", "prod", "web", SNAPSHOT, fast_drain),
         ("restore", "prod", "web", FOUND),
     ]
     assert ledger.asked == 2  # before each write; a restore puts back only what this teardown changed
     assert gate.throttles == 11
+
+
+def test_a_teardown_begins_on_the_gateway_even_out_of_time_and_answered() -> None:
+    gate, gateway, ledger, _ = window(now=99.0, answered=True, answered_anywhere=True)
+    gate.begin_teardown()  # no call to AWS: nothing to hold back
+    assert gateway.calls == [("begin_teardown",)]
+    assert ledger.asked == 0
 
 
 @pytest.mark.parametrize("call", ["prepare", "restore"])
@@ -132,7 +142,7 @@ def test_the_gateway_s_may_call_also_asks_the_caller(call: str) -> None:
 def test_out_of_time_a_stop_and_a_preparation_are_put_off_before_the_ledger_is_asked() -> None:
     gate, gateway, ledger, _ = window(now=70.5, answered_anywhere=True)
     assert gate.stop_deployment("prod", "web", ROLLOUT) == CallResult(CallOutcome.RETRY_LATER, NO_TIME)
-    assert gate.prepare("prod", "web", SNAPSHOT, 5) is None
+    assert gate.prepare("prod", "web", SNAPSHOT, FastDrain(5)) is None
     assert gateway.calls == []
     assert ledger.asked == 0
 
@@ -148,7 +158,7 @@ def test_once_another_invocation_answered_no_stop_and_no_preparation_go_out() ->
     gate, gateway, _, _ = window(answered_anywhere=True)
     for write in (
         lambda: gate.stop_deployment("prod", "web", ROLLOUT),
-        lambda: gate.prepare("prod", "web", SNAPSHOT, 5),
+        lambda: gate.prepare("prod", "web", SNAPSHOT, FastDrain(5)),
     ):
         with pytest.raises(AnsweredError) as caught:
             write()
@@ -160,7 +170,7 @@ def test_once_this_invocation_answered_no_stop_and_no_preparation_go_out() -> No
     gate, gateway, ledger, _ = window(answered=True)
     for write in (
         lambda: gate.stop_deployment("prod", "web", ROLLOUT),
-        lambda: gate.prepare("prod", "web", SNAPSHOT, 5),
+        lambda: gate.prepare("prod", "web", SNAPSHOT, FastDrain(5)),
     ):
         with pytest.raises(AnsweredError) as caught:
             write()
@@ -181,7 +191,7 @@ def test_once_the_timer_answered_a_preparation_under_way_makes_no_further_call()
     answered = [False]
     gateway, ledger, clock = Gateway(), Asked(False), Clock(0.0)
     gate = InvocationWindow(gateway, clock, 100.0, 30.0, lambda: answered[0], ledger)  # type: ignore[arg-type]
-    assert gate.prepare("prod", "web", SNAPSHOT, 5) is FOUND
+    assert gate.prepare("prod", "web", SNAPSHOT, FastDrain(5)) is FOUND
     assert gate.restore("prod", "web", FOUND) == ["auto scaling left suspended: AccessDenied"]
     prepare_may, restore_may = gateway.may_calls
     assert prepare_may() and restore_may()

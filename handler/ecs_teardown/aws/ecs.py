@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..core.drain import Preparation
+from ..core.drain import FastDrain, Preparation
 from ..core.model import ECS_CONTROLLER, MISSING, REPLICA, UNREADABLE, ServiceSnapshot
 from ..core.ports import CallOutcome, CallResult, EcsCallError
 from .bounded import bounded_config, worst_case_s
@@ -117,7 +117,10 @@ def _name_of(name_or_arn: str) -> str:
 
 
 class EcsGateway:
-    """The three ECS operations a teardown needs, with errors already translated. Counts what it saw."""
+    """The three ECS operations a teardown needs, with errors already translated. Counts what it saw.
+
+    One gateway may serve many teardowns (the Lambda keeps it for its execution environment): its clients and
+    counts last; what a teardown learns around its services lasts until the next `begin_teardown`."""
 
     def __init__(
         self,
@@ -132,19 +135,33 @@ class EcsGateway:
         self.throttles = 0
         self._count_retried_throttles()
         self._clients, self._retries_configured = clients, retries_configured
-        self._around_made: Surroundings | None = None
+        self._siblings: dict[str, Any] = {}  # built once, kept for every later teardown (boto3 clients are slow)
+        self._around_made: Surroundings | None = None  # this teardown's; the next one makes its own
+
+    def begin_teardown(self) -> None:
+        """The gateway outlives a request in a warm Lambda: the next preparation starts a Surroundings afresh
+        (no rounds waited, no cluster's services read), on the clients already built."""
+        self._around_made = None
 
     @property
     def _around(self) -> Surroundings:
-        # Made (and its module imported) at the first preparation, not at the cold start: a Delete with nothing
-        # left to do, and every Create, never needs it.
+        # Made (and its module imported) at the teardown's first preparation, not at the cold start: a Delete with
+        # nothing left to do, and every Create, never needs it.
         if self._around_made is None:
-            from .siblings import sibling_clients
             from .surroundings import Surroundings
 
-            clients = self._clients or sibling_clients(self._client, self._retries_configured)
-            self._around_made = Surroundings(self._client, clients, self._count)
+            self._around_made = Surroundings(self._client, self._sibling, self._count)
         return self._around_made
+
+    def _sibling(self, name: str) -> Any:
+        """The Application Auto Scaling or ELBv2 client (None: not available), built when first needed."""
+        if name not in self._siblings:
+            if self._clients is None:
+                from .siblings import sibling_clients
+
+                self._clients = sibling_clients(self._client, self._retries_configured)
+            self._siblings[name] = self._clients(name)
+        return self._siblings[name]
 
     def _count(self, operation: str) -> None:
         self.calls[operation] = self.calls.get(operation, 0) + 1
@@ -216,10 +233,10 @@ class EcsGateway:
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
-        return self._around.prepare(cluster, service, snapshot, lower_delay_to, may_call)
+        return self._around.prepare(cluster, service, snapshot, fast_drain, may_call)
 
     def restore(
         self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None

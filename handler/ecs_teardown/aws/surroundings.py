@@ -67,19 +67,15 @@ class _Found:
 
 
 class Surroundings:
-    """The calls around one region's ECS services. `clients` builds the other services' clients when first needed."""
+    """The calls around one region's ECS services, for one teardown: what it learns (how many rounds each
+    preparation waited, a cluster's services) lasts as long as it does. The gateway makes one for each teardown;
+    `clients` hands out the other services' clients, which the gateway keeps from one to the next."""
 
     def __init__(self, ecs: Any, clients: ClientFor, count: Callable[[str], None]) -> None:
         self._ecs, self._clients, self._count = ecs, clients, count
-        self._made: dict[str, Any] = {}
         self._users = TargetGroupUsers(ecs, self._call)
         self._waits: dict[str, int] = {}  # rounds each service's preparation waited for a failed read
         self._may_call: MayCall = lambda: True
-
-    def _client(self, name: str) -> Any:
-        if name not in self._made:
-            self._made[name] = self._clients(name)
-        return self._made[name]
 
     def _call(self, client: Any, operation: str, **kwargs: Any) -> Any:
         if not self._may_call():
@@ -88,7 +84,7 @@ class Surroundings:
         return getattr(client, operation)(**kwargs)
 
     def prepare(
-        self, cluster: str, service: str, snapshot: ServiceSnapshot, lower_to: int | None, may_call: MayCall | None
+        self, cluster: str, service: str, snapshot: ServiceSnapshot, fast: FastDrain | None, may_call: MayCall | None
     ) -> Preparation | None:
         self._may_call = may_call or (lambda: True)
         patient = self._waits.get(service, 0) < PREPARE_ATTEMPTS - 1
@@ -108,7 +104,7 @@ class Surroundings:
                 return None
             found.notes.append("auto scaling NOT suspended: it kept failing for a moment")
         try:
-            lowered, shared = self._lower(cluster, service, found, lower_to, patient and not suspended)
+            lowered, shared = self._lower(cluster, service, found, fast, patient and not suspended)
         except _TransientError:  # nothing was written yet: a later round prepares
             self._waits[service] = self._waits.get(service, 0) + 1
             return None
@@ -182,7 +178,7 @@ class Surroundings:
         return max((t if isinstance(t, int) else DEFAULT_STOP_TIMEOUT_S for t in timeouts), default=None)
 
     def _scalable_target(self, cluster: str, service: str) -> Scaling | None:
-        client = self._client("application-autoscaling")
+        client = self._clients("application-autoscaling")
         if client is None:
             return None
         answer = self._call(
@@ -226,7 +222,7 @@ class Surroundings:
         # (Application Auto Scaling API reference, RegisterScalableTarget).
         extra = {"MinCapacity": minimum} if minimum is not None else {}
         self._call(
-            self._client("application-autoscaling"),
+            self._clients("application-autoscaling"),
             "register_scalable_target",
             ServiceNamespace="ecs",
             ResourceId=f"service/{cluster}/{service}",
@@ -236,7 +232,7 @@ class Surroundings:
         )
 
     def _delay(self, arn: str) -> int | None:
-        client = self._client("elbv2")
+        client = self._clients("elbv2")
         if client is None:
             return None
         answer = self._call(client, "describe_target_group_attributes", TargetGroupArn=arn)
@@ -247,18 +243,17 @@ class Surroundings:
             raise _unreadable(f"{values.get(DELAY_KEY)!r}") from None
 
     def _lower(
-        self, cluster: str, service: str, found: _Found, lower_to: int | None, may_wait: bool
+        self, cluster: str, service: str, found: _Found, fast: FastDrain | None, may_wait: bool
     ) -> tuple[list[tuple[str, int]], list[str]]:
-        """Lower each group above `lower_to` (a bare int: a request of this service alone) that only the request's
-        services use and where no target drains. `may_wait`: nothing written yet, a failed read may put it off."""
+        """Lower each group above `fast.seconds` that only the request's services use and where no target drains.
+        `may_wait`: nothing written yet, a failed read may put it off."""
         lowered: list[tuple[str, int]] = []
         shared: list[str] = []
-        fast = lower_to if isinstance(lower_to, FastDrain) else FastDrain.of(lower_to, {service: None})
         if fast is None:
             return lowered, shared
         for arn, delay in found.delays:
             ours = arn in fast.lowered  # lowered already by this request's preparation of another service
-            if delay <= fast:
+            if delay <= fast.seconds:
                 continue
             try:
                 users = self._users.of(cluster, arn)
@@ -269,30 +264,30 @@ class Surroundings:
                 # A group this request lowered is exempt: its own services' targets may be draining there by now.
                 if not ours and self._draining(arn, found, may_wait and not lowered) != 0:
                     continue
-                self._set_delay(arn, int(fast))
+                self._set_delay(arn, fast.seconds)
             except _NoTimeError:
                 found.notes.append(f"no time left to lower the deregistration delay of {arn}")
                 break
             except (ClientError, BotoCoreError) as error:
                 found.notes.append(_why(f"deregistration delay of {arn} not lowered", error))
                 continue
-            lowered.append((arn, int(fast)))
+            lowered.append((arn, fast.seconds))
         # A group this request lowered is recorded as lowered, with the delay it had before (not the one read now).
-        lowered += [(arn, delay) for arn, delay in found.delays if arn in fast.lowered and delay <= fast]
+        lowered += [(arn, delay) for arn, delay in found.delays if arn in fast.lowered and delay <= fast.seconds]
         found.delays = [(arn, fast.lowered.get(arn, delay)) for arn, delay in found.delays]
         return lowered, shared
 
     def _draining(self, arn: str, found: _Found, may_wait: bool) -> int | None:
         """The group's draining targets (None: not read, noted). A DRAINING service, someone else's delete, is not
         listed by ListServices, but its targets wait out the delay in force: that drain must not be cut short."""
-        read = partial(draining_targets, self._client("elbv2"), self._call, arn)
+        read = partial(draining_targets, self._clients("elbv2"), self._call, arn)
         draining: int | None = self._read_part(read, f"{arn} kept: its targets not read", found, may_wait)
         found.notes += [f"{arn} kept: {draining} of its targets are draining (a drain under way)"] if draining else []
         return draining
 
     def _set_delay(self, arn: str, seconds: int) -> None:
         attributes = [{"Key": DELAY_KEY, "Value": str(seconds)}]
-        self._call(self._client("elbv2"), "modify_target_group_attributes", TargetGroupArn=arn, Attributes=attributes)
+        self._call(self._clients("elbv2"), "modify_target_group_attributes", TargetGroupArn=arn, Attributes=attributes)
 
 
 def _unreadable(why: str) -> ClientError:

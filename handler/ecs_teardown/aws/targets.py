@@ -10,8 +10,10 @@ from typing import Any
 from .errors import DESCRIBE_BATCH
 
 LIST_PAGES = 20  # ListServices pages read (100 services a page); a bigger cluster counts as "users unknown"
-# A cluster's services are read again after this long: the gateway, and this reading, outlive one request when
-# Lambda reuses its execution environment, and a service created since must not be missed.
+# A cluster's services are read again after this long. A reading lasts one teardown (the gateway makes a new one
+# for each), but the preparations of one teardown may come minutes apart (one that waited rounds for a failed read,
+# a service not read in the first round): a lowering rests on a reading at most a minute old, so that a service
+# created since on the same target group is seen.
 USERS_FRESH_S = 60.0
 
 Call = Callable[..., Any]  # (client, operation, **kwargs) -> the answer
@@ -19,10 +21,10 @@ Call = Callable[..., Any]  # (client, operation, **kwargs) -> the answer
 
 class TargetGroupUsers:
     """The ACTIVE services of a cluster and their target groups (ListServices, then DescribeServices 10 at a time),
-    read once a while per cluster. A DRAINING service is not among them: once deleted, "the service status moves
-    from ACTIVE to DRAINING, and the service is no longer visible in the console or in the ListServices API
-    operation" (ECS API reference, DeleteService), although its tasks may still be deregistering from its target
-    groups; `draining_targets` is what sees those."""
+    for one teardown: read when first needed, and again once that reading is USERS_FRESH_S old. A DRAINING service
+    is not among them: once deleted, "the service status moves from ACTIVE to DRAINING, and the service is no
+    longer visible in the console or in the ListServices API operation" (ECS API reference, DeleteService),
+    although its tasks may still be deregistering from its target groups; `draining_targets` is what sees those."""
 
     def __init__(self, ecs: Any, call: Call, clock: Callable[[], float] | None = None) -> None:
         self._ecs, self._call, self._clock = ecs, call, clock

@@ -13,7 +13,7 @@ Facts (AWS documentation):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -171,21 +171,19 @@ class Preparation:
             return None
 
 
-class FastDrain(int):
-    """DeregistrationDelaySeconds as the engine hands it to `Gateway.prepare`: the delay to lower to, and what only
-    the whole request knows. It is that int, so a gateway that passes it on or needs only the number is unchanged.
+@dataclass(frozen=True)
+class FastDrain:
+    """DeregistrationDelaySeconds, as the engine hands it to `Gateway.prepare`: the delay to lower target groups to,
+    and what only the whole request knows.
 
-    `services`: the request's services (one cluster); a target group that only they use may be lowered, once.
-    `lowered`: the groups the request's preparations lowered, with the delay each had before. A later preparation
-    reads the lowered value; it records this one instead, so that restoring any kept service puts it back."""
+    `services`: the request's services (one cluster); a target group that only they use may be lowered, once (none
+    named: only the service being prepared). `lowered`: the groups the request's preparations lowered, with the
+    delay each had before. A later preparation reads the lowered value; it records this one instead, so that
+    restoring any kept service puts it back."""
 
-    services: frozenset[str]
-    lowered: Mapping[str, int]
-
-    def __new__(cls, seconds: int, services: Iterable[str] = (), lowered: Mapping[str, int] | None = None) -> FastDrain:
-        value = super().__new__(cls, seconds)
-        value.services, value.lowered = frozenset(services), dict(lowered or {})
-        return value
+    seconds: int
+    services: frozenset[str] = frozenset()
+    lowered: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, seconds: int | None, preparations: Mapping[str, Preparation | None]) -> FastDrain | None:
@@ -197,7 +195,7 @@ class FastDrain(int):
             if preparation is not None:
                 found = dict(preparation.delays)
                 lowered.update((arn, found[arn]) for arn, _ in preparation.lowered if arn in found)
-        return cls(seconds, preparations, lowered)
+        return cls(seconds, frozenset(preparations), lowered)
 
 
 def _pairs(value: Any) -> tuple[tuple[str, int], ...]:

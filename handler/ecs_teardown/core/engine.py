@@ -59,13 +59,13 @@ def run_teardown(
     from its scale-down (`drain_started`, by name, carries those of earlier invocations), or else from `started_at`;
     `preparations` carries what earlier invocations found and changed around each service; `blocked_since`, when
     a service's DeleteService first said "deployments are active", and `rollout_stop_requested`, the services whose
-    rollout StopServiceDeployment was sent for (the TeardownResult returns all four, for a hand-over to carry).
-    """
+    rollout StopServiceDeployment was sent for (the TeardownResult returns all four, for a hand-over to carry)."""
     policy = policy or PollPolicy()
     # Services created after the teardown began (allowing for clocks a second apart) are not the ones it was for.
     settings = Settings(request.drain_timeout_s, request.force, request.wait_for_inactive, started_at + CLOCK_SKEW_S)
     carried = (drain_started or {}, preparations or {}, blocked_since or {}, frozenset(rollout_stop_requested))
     states = {ref.name: _initial(ref, *carried) for ref in request.services}
+    gateway.begin_teardown()  # what the gateway learned for an earlier teardown does not count for this one
     round_ = _Round(request.cluster, gateway, settings, started_at, clock, on_step, request.deregistration_delay_s)
     interval, rounds = policy.fast_s, 0
     while rounds < MAX_ROUNDS:
@@ -201,8 +201,8 @@ class _Round:
         if snapshot is None or self._decide(state, snapshot, self.clock()).kind is not Kind.PREPARE:
             return
         # With fast drain, what the request as a whole knows: its services, and the groups it lowered already.
-        lower_to = FastDrain.of(self.lower_delay_to, {n: s.progress.preparation for n, s in states.items()})
-        preparation = self.gateway.prepare(self.cluster, name, snapshot, lower_to)
+        fast_drain = FastDrain.of(self.lower_delay_to, {n: s.progress.preparation for n, s in states.items()})
+        preparation = self.gateway.prepare(self.cluster, name, snapshot, fast_drain)
         if preparation is None:
             return  # not now: _step says so, and a later round (or invocation) prepares
         states[name] = prepared(state, preparation)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .drain import Preparation
+from .drain import FastDrain, Preparation
 from .model import ServiceSnapshot
 from .ports import CallOutcome, CallResult, Gateway, StackReader, StackReadError
 
@@ -72,17 +72,20 @@ class StackGuard:
             return CallResult(CallOutcome.RETRY_LATER, f"stack status not read yet: {self.unread}")
         return call(*args)
 
+    def begin_teardown(self) -> None:
+        self._gateway.begin_teardown()  # no call to AWS: nothing to check
+
     def prepare(
         self,
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
         if not self._check():
             return None
-        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to, may_call=may_call)
+        return self._gateway.prepare(cluster, service, snapshot, fast_drain, may_call=may_call)
 
     def restore(
         self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None

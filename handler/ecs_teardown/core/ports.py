@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .drain import Preparation
+from .drain import FastDrain, Preparation
 from .model import ServiceSnapshot
 
 
@@ -51,19 +51,25 @@ class Gateway(Protocol):
     def delete(self, cluster: str, service: str, force: bool) -> CallResult: ...
     def stop_deployment(self, cluster: str, service: str, deployment_arn: str) -> CallResult: ...
 
+    def begin_teardown(self) -> None:
+        """A teardown begins (one run of the engine: in the Lambda, one invocation's share of it). What the gateway
+        learned for an earlier one is forgotten (how many rounds each preparation waited, a cluster's services):
+        a gateway may outlive a request, as in a warm Lambda. Its clients are kept."""
+        ...
+
     def prepare(
         self,
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
-        """Read the service's scalable target, target groups and stop timeout; suspend its scaling; lower its
-        unshared target groups' deregistration delay to `lower_delay_to` (None: leave them; from the engine, a
-        FastDrain, which also names the request's services and the groups it lowered). Never raises for a
-        part that fails: the Preparation's notes say what was not read or done. None: not now (no time left in
-        this invocation, or the stack's status not read yet, or a read that failed for a moment): a later round
+        """Read the service's scalable target, target groups and stop timeout; suspend its scaling; with
+        `fast_drain` (None: leave the target groups), lower to `fast_drain.seconds` the deregistration delay of
+        its target groups that only the request's services use and on which no drain is under way. Never raises
+        for a part that fails: the Preparation's notes say what was not read or done. None: not now (no time left
+        in this invocation, or the stack's status not read yet, or a read that failed for a moment): a later round
         prepares. `may_call` is asked before each of its calls (None: always yes); once it says no, what was
         already changed is recorded in the result and nothing more is done."""
         ...

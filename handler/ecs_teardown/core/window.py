@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .drain import Preparation
+from .drain import FastDrain, Preparation
 from .model import ServiceSnapshot
 from .ports import CallOutcome, CallResult, Gateway, StackReader, StackReadError, StackRecord
 
@@ -72,18 +72,21 @@ class InvocationWindow:
             return CallResult(CallOutcome.RETRY_LATER, "no time left in this invocation for another ECS call")
         return call(*args)
 
+    def begin_teardown(self) -> None:
+        self._gateway.begin_teardown()  # no call to AWS
+
     def prepare(
         self,
         cluster: str,
         service: str,
         snapshot: ServiceSnapshot,
-        lower_delay_to: int | None,
+        fast_drain: FastDrain | None,
         may_call: Callable[[], bool] | None = None,
     ) -> Preparation | None:
         # A few calls (the task definition, auto scaling, target groups), each started only while one more fits.
         if not self._may_write():
             return None
-        return self._gateway.prepare(cluster, service, snapshot, lower_delay_to, may_call=self._fits_also(may_call))
+        return self._gateway.prepare(cluster, service, snapshot, fast_drain, may_call=self._fits_also(may_call))
 
     def restore(
         self, cluster: str, service: str, preparation: Preparation, may_call: Callable[[], bool] | None = None
