@@ -1,9 +1,19 @@
-"""A target group shared by services of one request is lowered once (fast drain); whichever of them is kept gets it
-back, even one that was never prepared itself. The handler with the fake ECS, Application Auto Scaling and ELBv2 on
-one clock (tests/support/fake_aws.py)."""
+"""A target group shared by services of one request is lowered once (fast drain) when every service that uses it is
+one the request tears down; whichever of them is kept gets it back, once, even one never prepared itself. A sibling
+refused, replaced by a newer service or unreadable counts as any other user: the group is not lowered. The engine
+and the handler with the fake ECS, Application Auto Scaling and ELBv2 on one clock (tests/support/fake_aws.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ecs_teardown.aws.ecs import EcsGateway
+from ecs_teardown.cfn.properties import parse_properties
+from ecs_teardown.core.drain import Preparation
+from ecs_teardown.core.engine import ServiceResult, TeardownResult, run_teardown
+from ecs_teardown.core.machine import Outcome, Phase
+from ecs_teardown.core.model import ACTIVE, ServiceRef, ServiceSnapshot
+from ecs_teardown.core.restore import kept_and_changed, restore_kept
 from support.driver import run_handler
 from support.fake_aws import FakeAws
 from support.fake_ecs import FakeService
@@ -14,10 +24,19 @@ def delays_set(aws: FakeAws, group: str) -> list[int]:
     return [delay for _, delay in aws.elbv2.target_groups[group].history]
 
 
-def test_a_refused_service_keeps_the_delay_of_the_group_a_deleted_sibling_lowered(monkeypatch, answers, event_for):
-    """web and api share a group that no other service uses, so web's preparation lowers it for the request. api is
-    an ECS Express Mode service: refused and left untouched, never prepared. web is deleted; api keeps serving
-    behind the group, which gets its 300 s back with the FAILED answer."""
+def tear_down(aws: FakeAws, *names: str, started_at: float | None = None) -> TeardownResult:
+    request = parse_properties({"Cluster": "demo", "Services": list(names), "DeregistrationDelaySeconds": "5"})
+    clock = aws.clock
+    gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]  # the fake quacks like boto3's ECS client
+    begun = clock() if started_at is None else started_at
+    result = run_teardown(request, gateway, started_at=begun, deadline=clock() + 3000, clock=clock, sleep=clock.sleep)
+    assert restore_kept(result, gateway) == []
+    return result
+
+
+def test_a_refused_sibling_counts_as_another_user_so_the_group_is_not_lowered(monkeypatch, answers, event_for):
+    """web and api share a group; api is an ECS Express Mode service, refused and left untouched: it is no service
+    the request tears down, so the group keeps its 300 s while api keeps serving behind it."""
     aws = FakeAws()
     web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
     (group,) = web.target_groups
@@ -27,13 +46,66 @@ def test_a_refused_service_keeps_the_delay_of_the_group_a_deleted_sibling_lowere
     answer = run_handler(monkeypatch, answers, event_for("delete.json", properties), aws.ecs).answer  # type: ignore[arg-type]
 
     assert answer["Status"] == "FAILED" and "Express" in answer["Reason"], answer["Reason"]
-    assert "Not restored" not in answer["Reason"]
     assert web.status(aws.clock.now) in ("DRAINING", "INACTIVE")
-    assert delays_set(aws, group) == [300, 5, 300]
+    assert delays_set(aws, group) == [300]
     assert [kwargs["service"] for _, op, kwargs in aws.ecs.calls if op in ("UpdateService", "DeleteService")] == [
         "web",
         "web",
     ], "api was never written to"
+
+
+def test_a_newer_service_that_took_a_requested_name_keeps_its_group_as_it_is():
+    """api was created after the request (a late Delete): left alone, and so is the group it shares with web."""
+    aws = FakeAws()
+    web = aws.add_lb_service("web", tasks=2, deregistration_delay_s=300, stop_timeout_s=10)
+    (group,) = web.target_groups
+    requested_at = aws.clock.now
+    aws.clock.advance(100.0)
+    aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,), containers=(("app", 10),)))
+
+    result = tear_down(aws, "web", "api", started_at=requested_at)
+
+    assert {s.service.name: s.phase for s in result.services} == {"web": Phase.GONE, "api": Phase.REPLACED}
+    assert delays_set(aws, group) == [300]
+
+
+def test_an_unreadable_sibling_counts_as_another_user_so_the_group_is_not_lowered():
+    """ECS answers x without a usable runningCount: x is not torn down (a count is never taken as zero)."""
+    aws = FakeAws()
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+    (group,) = web.target_groups
+    aws.add(FakeService("x", desired=2, tasks=2, target_groups=(group,), containers=(("app", 10),)))
+    real = aws.ecs.describe_services
+
+    def x_without_a_running_count(**kwargs: Any) -> dict[str, Any]:
+        answer = real(**kwargs)
+        for service in answer.get("services", []):
+            if service.get("serviceName") == "x":
+                service["runningCount"] = None
+        return answer
+
+    aws.ecs.describe_services = x_without_a_running_count  # type: ignore[method-assign]
+
+    result = tear_down(aws, "web", "x")
+
+    assert {s.service.name: s.outcome for s in result.services} == {"web": Outcome.DONE, "x": Outcome.FAILED}
+    assert delays_set(aws, group) == [300]
+
+
+def test_a_kept_service_never_prepared_gets_back_the_group_a_deleted_sibling_lowered():
+    """If api's preparation was put off (no time left) after web lowered the group they share, and web was deleted:
+    api is kept, unprepared, and the restore puts the group back for it (its reading names the group)."""
+    group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+    api_reading = ServiceSnapshot(ACTIVE, desired=2, running=2, target_groups=(group,))
+    services = (
+        ServiceResult(ServiceRef("demo", "web"), Outcome.DONE, Phase.GONE, "deleted", None, False),
+        ServiceResult(ServiceRef("demo", "api"), Outcome.FAILED, Phase.FAILED, "out of time", api_reading, False),
+    )
+    web = Preparation(delays=((group, 300),), lowered=((group, 5),))
+    result = TeardownResult(services, elapsed_s=1.0, rounds=1, throttles=0, preparations={"web": web})
+
+    put_back = Preparation(stop_timeout_s=None, delays=((group, 300),), lowered=((group, 5),))
+    assert kept_and_changed(result) == [(ServiceRef("demo", "api"), put_back)]
 
 
 def test_a_group_shared_by_two_kept_services_is_put_back_once(monkeypatch, answers, event_for):

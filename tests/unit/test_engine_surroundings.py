@@ -6,6 +6,7 @@ round bound, and what a kept service gets back. tests/unit/test_engine.py has th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,8 +22,8 @@ from ecs_teardown.core.engine import (
     in_drain_window,
     run_teardown,
 )
-from ecs_teardown.core.machine import Kind, Outcome, Phase, Progress, ServiceState
-from ecs_teardown.core.model import ACTIVE, DRAINING, INACTIVE, ServiceRef, ServiceSnapshot, TeardownRequest
+from ecs_teardown.core.machine import Kind, Outcome, Phase, Progress, ServiceState, Settings
+from ecs_teardown.core.model import ACTIVE, DRAINING, INACTIVE, ForceMode, ServiceRef, ServiceSnapshot, TeardownRequest
 from ecs_teardown.core.ports import CallOutcome, CallResult, EcsCallError
 from ecs_teardown.core.restore import kept_and_changed, restore_kept
 
@@ -558,3 +559,19 @@ def test_a_drain_found_under_way_counts_on_the_delay_as_found() -> None:
     assert script.describes == [*patient, *quick, 322.5, 327.5, 337.5, 357.5, 370.0, 371.0]
     assert script.calls == [(0.0, "prepare", CLUSTER, "web", None), (370.0, "delete", CLUSTER, "web", True)]
     assert result.drain_started == {}
+
+
+def test_the_engine_wakes_at_the_earliest_moment_due_among_drains_and_blocked_deletes() -> None:
+    """A drain timeout, and a minute and two after a delete was first blocked (the rollout's stop, then force or
+    FAILED); a service already done counts for nothing."""
+    settings = Settings(drain_timeout_s=300.0, force=ForceMode.AUTO, wait_for_inactive=True)
+    states = {
+        "gone": ServiceState(ServiceRef(CLUSTER, "gone"), phase=Phase.GONE, outcome=Outcome.DONE),
+        "web": ServiceState(WEB, phase=Phase.DRAINING_TASKS, drain_started_at=100.0),  # its timeout: 400 s
+        "api": ServiceState(ServiceRef(CLUSTER, "api"), Progress(blocked_since=50.0), phase=Phase.DELETING),
+    }
+
+    def next_moment(now: float) -> float:
+        return engine._next_drain_moment(states, 0.0, settings, now)
+
+    assert [next_moment(now) for now in (60.0, 110.0, 170.0, 400.0)] == [110.0, 170.0, 400.0, math.inf]

@@ -13,7 +13,7 @@ Facts (AWS documentation):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -186,16 +186,19 @@ class FastDrain:
     lowered: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, seconds: int | None, preparations: Mapping[str, Preparation | None]) -> FastDrain | None:
-        """For a request whose services are the keys of `preparations` (None where not prepared yet)."""
+    def of(
+        cls, seconds: int | None, tearing_down: Iterable[str], preparations: Iterable[Preparation]
+    ) -> FastDrain | None:
+        """For a request that is tearing down `tearing_down` (its services prepared or being prepared: not one
+        refused, replaced by a newer service or unreadable, which counts as any other user of a group), whose
+        preparations so far are `preparations`."""
         if seconds is None:
             return None
         lowered: dict[str, int] = {}
-        for preparation in preparations.values():
-            if preparation is not None:
-                found = dict(preparation.delays)
-                lowered.update((arn, found[arn]) for arn, _ in preparation.lowered if arn in found)
-        return cls(seconds, frozenset(preparations), lowered)
+        for preparation in preparations:
+            found = dict(preparation.delays)
+            lowered.update((arn, found[arn]) for arn, _ in preparation.lowered if arn in found)
+        return cls(seconds, frozenset(tearing_down), lowered)
 
 
 def _pairs(value: Any) -> tuple[tuple[str, int], ...]:

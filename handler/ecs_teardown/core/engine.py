@@ -143,8 +143,8 @@ def drain_window(state: ServiceState, started_at: float) -> tuple[float, float] 
 
 
 def expected_drain_s(state: ServiceState) -> float:
-    """How long the service's drain should take from its scale-down (the end of its drain window); 0 before it is
-    prepared or when its window is unknown."""
+    """How long the service's drain should take from its scale-down (the end of its drain window; a delay not read
+    counts as ELB's default 300 s); 0 before it is prepared."""
     preparation = state.progress.preparation
     return 0.0 if preparation is None else preparation.window(0.0)[1]
 
@@ -184,8 +184,13 @@ class _Round:
             if snapshot is None and states[name].snapshot is not None:
                 continue  # not read this round (throttled): keep the phase, act on nothing stale
             readings[name] = snapshot
-        for name, snapshot in readings.items():
-            self._prepare_if_due(states, name, snapshot)
+        due = {
+            name: snapshot
+            for name, snapshot in readings.items()
+            if snapshot is not None and self._decide(states[name], snapshot, self.clock()).kind is Kind.PREPARE
+        }
+        for name, snapshot in due.items():
+            self._prepare(states, name, snapshot, list(due))
         # Every service due is prepared before this round's first ECS write, so the writes can go longest drain
         # first: under ECS's write rate limit the services scaled down last start late, so they should be the
         # quickest to drain (sorted() is stable: request order among equals).
@@ -195,21 +200,21 @@ class _Round:
             imminent = imminent or accepted
         return changed, imminent
 
-    def _prepare_if_due(self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot | None) -> None:
-        """Prepare the service now if its next step is its preparation; a preparation put off leaves it as it was."""
-        state = states[name]
-        if snapshot is None or self._decide(state, snapshot, self.clock()).kind is not Kind.PREPARE:
-            return
-        # With fast drain, what the request as a whole knows: its services, and the groups it lowered already.
-        fast_drain = FastDrain.of(self.lower_delay_to, {n: s.progress.preparation for n, s in states.items()})
+    def _prepare(self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot, due: list[str]) -> None:
+        """Prepare the service (its next step); a preparation put off leaves it as it was. With fast drain, the
+        services this request is tearing down are those prepared and those due now: one refused, replaced by a
+        newer service or unreadable is not, and counts as any other user of a target group."""
+        prepared_so_far = [s.progress.preparation for s in states.values() if s.progress.preparation is not None]
+        tearing_down = [*due, *(n for n, s in states.items() if s.progress.preparation is not None)]
+        fast_drain = FastDrain.of(self.lower_delay_to, tearing_down, prepared_so_far)
         preparation = self.gateway.prepare(self.cluster, name, snapshot, fast_drain)
         if preparation is None:
             return  # not now: _step says so, and a later round (or invocation) prepares
-        states[name] = prepared(state, preparation)
+        states[name] = prepared(states[name], preparation)
         if self.on_step is not None:
             why = preparation.summary(drain_timeout_s(self.settings, preparation))
             now = self.clock()
-            self.on_step(Step(state.ref, Phase.PREPARING, Kind.PREPARE, why, snapshot, now - self.started_at))
+            self.on_step(Step(states[name].ref, Phase.PREPARING, Kind.PREPARE, why, snapshot, now - self.started_at))
 
     def _step(
         self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot | None
@@ -222,7 +227,7 @@ class _Round:
         moved = (snapshot is not None and snapshot != state.snapshot) or action.phase is not state.phase
         before = state
         state = begin(state if snapshot is None else replace(state, snapshot=snapshot), action)
-        if action.kind is Kind.PREPARE:  # still due: _prepare_if_due put it off (no time left in this invocation)
+        if action.kind is Kind.PREPARE:  # still due: _prepare put it off (no time left in this invocation)
             action = Action(Kind.WAIT, before.phase, why="no time left in this invocation to prepare")
             state = begin(state, action)
         result = ""
@@ -232,7 +237,9 @@ class _Round:
             except EcsCallError as error:
                 state, result = finish(state, Outcome.FAILED, Phase.FAILED, str(error)), "error"
             else:
-                state, result = apply(state, action, call, now), call.outcome.value
+                # ECS acted during the call: what counts from it (a drain's timeout, a blocked delete's wait)
+                # counts from its end, never from before ECS's own moment.
+                state, result = apply(state, action, call, self.clock()), call.outcome.value
                 self.writes_throttled = self.writes_throttled or call.throttled
         states[name] = state
         acted = action.kind is not Kind.WAIT
