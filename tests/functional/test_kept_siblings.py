@@ -106,20 +106,3 @@ def test_a_kept_service_never_prepared_gets_back_the_group_a_deleted_sibling_low
 
     put_back = Preparation(stop_timeout_s=None, delays=((group, 300),), lowered=((group, 5),))
     assert kept_and_changed(result) == [(ServiceRef("demo", "api"), put_back)]
-
-
-def test_a_group_shared_by_two_kept_services_is_put_back_once(monkeypatch, answers, event_for):
-    """Neither service's tasks stop within the drain timeout and ForceDelete is never: both are kept, and the
-    group they share is put back with one call, not one per service."""
-    aws = FakeAws()
-    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=120, exit_offsets=(110.0,))
-    (group,) = web.target_groups
-    aws.add(FakeService("api", desired=1, target_groups=(group,), containers=(("app", 120),), exit_offsets=(110.0,)))
-    properties = {"Cluster": "demo", "Services": ["web", "api"], "DeregistrationDelaySeconds": "5"}
-    event = event_for("delete.json", {**properties, "ForceDelete": "never", "DrainTimeoutSeconds": "60"})
-
-    answer = run_handler(monkeypatch, answers, event, aws.ecs).answer  # type: ignore[arg-type]
-
-    assert answer["Status"] == "FAILED" and "Not restored" not in answer["Reason"], answer["Reason"]
-    assert delays_set(aws, group) == [300, 5, 300]
-    assert aws.elbv2.count("ModifyTargetGroupAttributes") == 2, "lowered once, put back once"

@@ -202,10 +202,13 @@ def test_services_of_one_request_that_share_a_group_get_it_lowered_once(aws):
     assert aws.clock.now - started < 60
 
 
-def test_a_kept_service_of_the_request_puts_back_the_delay_of_the_group_it_shares(monkeypatch, answers, event_for, aws):
-    """web lowers the group and is deleted; api, which shares it, outlasts the drain timeout and is kept: its
-    restore puts back 300 s, the delay found, not the 5 s its own preparation read."""
-    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+@pytest.mark.parametrize("web_exits_after_s", [1.0, 110.0], ids=["web deleted", "web kept too"])
+def test_a_kept_service_of_the_request_puts_back_the_delay_of_the_group_it_shares(
+    monkeypatch, answers, event_for, aws, web_exits_after_s
+):
+    """web lowers the group; api, which shares it, outlasts the drain timeout and is kept: the restore puts back
+    300 s, the delay found, not the 5 s api's own preparation read; once, whether web was deleted or kept too."""
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=120, exit_offsets=(web_exits_after_s,))
     (group,) = web.target_groups
     aws.add(FakeService("api", desired=1, target_groups=(group,), containers=(("app", 120),), exit_offsets=(110.0,)))
     properties = {"Cluster": "demo", "Services": ["web", "api"], "DeregistrationDelaySeconds": "5"}
@@ -214,8 +217,10 @@ def test_a_kept_service_of_the_request_puts_back_the_delay_of_the_group_it_share
     answer = run_handler(monkeypatch, answers, event, aws.ecs).answer  # type: ignore[arg-type]
 
     assert answer["Status"] == "FAILED" and "api (failed" in answer["Reason"] and "Not restored" not in answer["Reason"]
-    assert web.status(aws.clock.now) in ("DRAINING", "INACTIVE")
+    web_deleted = web.status(aws.clock.now) in ("DRAINING", "INACTIVE")
+    assert web_deleted is (web_exits_after_s < 60)
     assert delays_set(aws, group) == [300, 5, 300]
+    assert aws.elbv2.count("ModifyTargetGroupAttributes") == 2, "lowered once, put back once"
 
 
 def test_a_group_the_request_lowered_is_not_refused_for_its_own_services_drain(aws):
