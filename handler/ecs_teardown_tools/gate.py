@@ -8,8 +8,11 @@ from collections.abc import Callable
 
 from ecs_teardown.aws.ecs import EcsGateway
 from ecs_teardown.core.drain import FastDrain, Preparation
-from ecs_teardown.core.model import ServiceSnapshot
+from ecs_teardown.core.machine import Outcome, Phase
+from ecs_teardown.core.model import ServiceRef, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult
+from ecs_teardown.core.restore import kept_and_changed
+from ecs_teardown.core.results import ServiceResult, TeardownResult
 
 
 class StoppedError(Exception):
@@ -23,6 +26,7 @@ class StopGate:
         self._gateway, self._stop = gateway, stop
         self.prepared: dict[str, Preparation] = {}  # what was changed around each service, to undo after Ctrl-C
         self.deleted: set[str] = set()
+        self.readings: dict[str, ServiceSnapshot] = {}  # each service's last, for the target groups it uses
 
     @property
     def throttles(self) -> int:
@@ -34,7 +38,9 @@ class StopGate:
 
     def describe(self, cluster: str, names: list[str]) -> dict[str, ServiceSnapshot]:
         self._check()
-        return self._gateway.describe(cluster, names)
+        readings = self._gateway.describe(cluster, names)
+        self.readings.update(readings)
+        return readings
 
     def scale_to_zero(self, cluster: str, service: str) -> CallResult:
         self._check()
@@ -80,9 +86,19 @@ class StopGate:
         return self._gateway.restore(cluster, service, preparation, may_call)  # undoing is never refused
 
     def restore_after_stop(self, cluster: str) -> dict[str, list[str]]:
-        """After Ctrl-C: undo what was changed around each service not yet deleted (the engine's result is lost)."""
-        return {
-            name: self._gateway.restore(cluster, name, preparation)
-            for name, preparation in self.prepared.items()
-            if preparation.changed_anything and name not in self.deleted
-        }
+        """After Ctrl-C: undo what was changed around each service not yet deleted, as a kept service's restore does
+        (core/restore.py: a shared group once, also for a service never prepared). The engine's result is lost, so
+        the services' ends are what this gate saw."""
+        services = tuple(
+            ServiceResult(
+                ServiceRef(cluster, name),
+                Outcome.DONE if name in self.deleted else Outcome.UNFINISHED,
+                Phase.DELETE_ACCEPTED if name in self.deleted else Phase.OBSERVING,
+                "interrupted",
+                self.readings.get(name),
+                False,
+            )
+            for name in dict.fromkeys([*self.readings, *self.prepared])
+        )
+        seen = TeardownResult(services, elapsed_s=0.0, rounds=0, throttles=0, preparations=dict(self.prepared))
+        return {ref.name: self._gateway.restore(cluster, ref.name, prep) for ref, prep in kept_and_changed(seen)}
