@@ -9,7 +9,9 @@ is scaled back up to MinCapacity after a scale-down unless its scale-out is susp
 elbv2 and application-autoscaling backends). Each service's tasks and status over time are its `Timeline`, a
 `ServiceTimeline` (timeline.py, the model the tests' fake ECS plays too). A `Timeline` with a `Rollout` plays a
 rolling deployment in progress (rollouts.py), which keeps DeleteService refusing until it ends or
-StopServiceDeployment (which moto lacks, and the emulator adds) rolls it back. For demos and local trials only.
+StopServiceDeployment (which moto lacks, and the emulator adds) rolls it back; one with a `BlueGreen`, a CodeDeploy
+deployment in progress (two task sets, moto's own), which keeps it refusing until it ends; one with `express`, an ECS
+Express Mode service. For demos and local trials only.
 
 `python -m ecs_teardown_tools.emulator --port 5000` (`make emulator`) serves it on its own, with a cluster `demo`
 to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it. `--rollout web`
@@ -29,12 +31,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .rollouts import DEPLOYMENTS_ACTIVE, ROLLBACK_S, DeploymentCall, Rollout
-from .timed_ecs import DAEMON_REFUSAL, SCALE_OUT_AFTER_S, ScaleOut, TimedBackend, Timeline
+from .timed_ecs import DAEMON_REFUSAL, SCALE_OUT_AFTER_S, BlueGreen, ScaleOut, TimedBackend, Timeline
 from .timeline import DRAINING
 
 __all__ = [
     "DAEMON_REFUSAL",
     "DEPLOYMENTS_ACTIVE",
+    "BlueGreen",
     "DeploymentCall",
     "EmbeddedAws",
     "Rollout",
@@ -84,10 +87,16 @@ class EmbeddedAws:
         self.timed.uninstall()  # moto's backends are shared by the process: unwrap
 
     def play(self, cluster: str, service: str, timeline: Timeline) -> Timeline:
-        """The service (created already) plays `timeline` from now on; its `rollout`, if any, starts now."""
+        """The service (created already) plays `timeline` from now on; its `rollout` or `blue_green`, if any, starts
+        now; with `express`, it is an ECS Express Mode service from now on."""
+        played = self._backend()._get_service(cluster, service)
+        if timeline.blue_green is not None and timeline.blue_green.started_at is None:  # moto's calls take the lock
+            _begin_blue_green(self._backend(), played, timeline.blue_green, self.clock())
         with self._lock:
             if timeline.rollout is not None and timeline.rollout.started_at is None:
                 self.timed.rollouts.begin(cluster, service, timeline.rollout)
+            if timeline.express:
+                played.resource_management_type = "ECS"  # moto's Service lacks it; its responses show the attribute
             self.timelines[(cluster, service)] = timeline
         return timeline
 
@@ -125,6 +134,23 @@ class EmbeddedAws:
         from moto.ecs.models import ecs_backends
 
         return ecs_backends[self.account][self.region]
+
+
+def _begin_blue_green(backend: Any, service: Any, blue_green: BlueGreen, now: float) -> None:
+    """A CodeDeploy deployment starts now: the original task set (PRIMARY) and the replacement (ACTIVE), behind the
+    service's load balancers, made with moto's own CreateTaskSet and UpdateServicePrimaryTaskSet in process (the API
+    reference documents CreateTaskSet for the EXTERNAL controller: CodeDeploy makes a CODE_DEPLOY service's)."""
+    if service.deployment_controller.get("type") != "CODE_DEPLOY":
+        raise ValueError(f"{service.name}: only a service of the CODE_DEPLOY controller has a CodeDeploy deployment")
+    balancers = list(service.load_balancers or [])  # moto's UpdateServicePrimaryTaskSet gives the service its set's
+    made = [
+        backend.create_task_set(
+            service.arn, service.cluster_arn, service.task_definition, external_id=deployment, load_balancers=balancers
+        )
+        for deployment in (blue_green.original_id, blue_green.deployment_id)
+    ]
+    blue_green.task_sets, blue_green.started_at = (made[0].task_set_arn, made[1].task_set_arn), now
+    backend.update_service_primary_task_set(service.cluster_arn, service.arn, blue_green.task_sets[0])
 
 
 # The emulator command's cluster: name, running tasks, seconds for them to stop, seconds DRAINING.

@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 # DeleteService's refusal while a deployment is in progress, as the project's notes record it (DESIGN.md, "Facts
 # that shape the design"; the tests' fake ECS answers the same): InvalidParameterException with these words.
@@ -56,6 +56,12 @@ class Rollout:
 
     def rolling_back(self, now: float) -> bool:
         return self.stop_requested_at is not None and self.in_progress(now)
+
+
+class InProgress(Protocol):
+    """A deployment that keeps DeleteService refusing while it is in progress: a `Rollout`, or a CodeDeploy one."""
+
+    def in_progress(self, now: float) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -183,23 +189,23 @@ class Rollouts:
                 self.notify(f"  AWS: {name}'s rolling deployment is stopped and rolls back (this rollback {takes})")
         return arn
 
-    def refuse_delete(self, service: Any, rollout: Rollout | None, force: bool) -> None:
-        """DeleteService without force, of a REPLICA service scaled to zero, while its rollout (or the rollback) is
-        in progress: "deployments are active". A service still scaled above zero gets moto's own refusal."""
+    def refuse_delete(self, service: Any, deployment: InProgress | None, force: bool) -> None:
+        """DeleteService without force, of a REPLICA service scaled to zero, while its deployment (a rollout or its
+        rollback, a CodeDeploy one) is in progress: "deployments are active". Scaled above zero: moto's refusal."""
         from moto.ecs.exceptions import InvalidParameterException
 
         now = self.clock()
-        if rollout is None or force or service.scheduling_strategy != "REPLICA" or service.desired_count > 0:
+        if deployment is None or force or service.scheduling_strategy != "REPLICA" or service.desired_count > 0:
             return
-        if rollout.in_progress(now):
+        if deployment.in_progress(now):
             self.deployment_calls.append(
                 DeploymentCall("DeleteService", service.name, now, "", "InvalidParameterException")
             )
             raise InvalidParameterException(DEPLOYMENTS_ACTIVE)
 
-    def deleted(self, service: Any, rollout: Rollout | None, force: bool) -> None:
-        """DeleteService was accepted: recorded, if the service has a rollout."""
-        if rollout is not None:
+    def deleted(self, service: Any, deployment: InProgress | None, force: bool) -> None:
+        """DeleteService was accepted: recorded, if the service has a deployment played."""
+        if deployment is not None:
             detail = "force" if force else ""
             self.deployment_calls.append(
                 DeploymentCall("DeleteService", service.name, self.clock(), detail, "accepted")

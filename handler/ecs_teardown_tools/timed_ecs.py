@@ -13,14 +13,18 @@ backends (in this process) at the moment they matter:
   application-autoscaling), and the tasks start again: as real alarms fight a scale-down by hand.
 
 A service played with a `Rollout` has a rolling deployment in progress, which moto does not model: rollouts.py plays
-its deployments, DeleteService's "deployments are active" and StopServiceDeployment, which it adds to moto.
+its deployments, DeleteService's "deployments are active" and StopServiceDeployment, which it adds to moto. One played
+with a `BlueGreen` has a CodeDeploy deployment in progress (its task sets are moto's own), one with `express` is an
+ECS Express Mode service (`resourceManagementType: ECS`, which moto does not know).
 """
 
 from __future__ import annotations
 
+import math
+import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ecs_teardown.aws.surroundings import DELAY_KEY, SCALABLE_DIMENSION
@@ -34,6 +38,37 @@ DEFAULT_DELAY_S = float(DEFAULT_DEREGISTRATION_DELAY_S)  # ELB's default deregis
 SCALE_OUT_AFTER_S = 1.5  # how soon after a scale-down to zero a scale-out alarm raises desired again
 
 
+def _codedeploy_id() -> str:
+    return "d-" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(9))  # as d-ABCD12345
+
+
+@dataclass
+class BlueGreen:
+    """A CodeDeploy blue/green deployment in progress, before its traffic shift, from the moment its service
+    (deploymentController CODE_DEPLOY) is played: the service's original task set PRIMARY, the replacement ACTIVE,
+    each with the deployment that created it as its externalId (ECS API reference, TaskSet: "If an AWS CodeDeploy
+    deployment created a task set, the externalId parameter contains the AWS CodeDeploy deployment ID"). Until it
+    completes `ends_after_s` later (math.inf: never), DeleteService without force is refused; then the replacement is
+    PRIMARY and the original is gone."""
+
+    ends_after_s: float = math.inf
+    deployment_id: str = field(default_factory=_codedeploy_id)  # the deployment in progress (the ACTIVE task set's)
+    original_id: str = field(default_factory=_codedeploy_id)  # the earlier, finished one that made the PRIMARY set
+    started_at: float | None = None
+    task_sets: tuple[str, str] = ("", "")  # the original's and the replacement's ARNs, once played (emulator.py)
+
+    def in_progress(self, now: float) -> bool:
+        return self.started_at is not None and now < self.started_at + self.ends_after_s
+
+    def show(self, backend: Any, service: Any, now: float) -> None:
+        """Once it completed: the replacement PRIMARY, the original deleted with moto's DeleteTaskSet (under the lock,
+        which moto's UpdateServicePrimaryTaskSet would take again, through DescribeServices)."""
+        if not self.in_progress(now) and any(t.task_set_arn == self.task_sets[0] for t in service.task_sets):
+            backend.delete_task_set(service.cluster_arn, service.arn, self.task_sets[0])
+            for task_set in service.task_sets:
+                task_set.status = "PRIMARY"
+
+
 @dataclass
 class Timeline(ServiceTimeline):
     """A `ServiceTimeline` with the demo's defaults (tasks stop evenly over 4 s, then 3 s DRAINING), which can be
@@ -44,6 +79,8 @@ class Timeline(ServiceTimeline):
     draining_s: float = 3.0
     held_s: float = 0.0  # behind a load balancer: the tasks kept running this long after the stop (set at the stop)
     rollout: Rollout | None = None  # a rolling deployment in progress when played
+    blue_green: BlueGreen | None = None  # a CodeDeploy deployment in progress when played (CODE_DEPLOY services)
+    express: bool = False  # an ECS Express Mode service: DescribeServices shows resourceManagementType ECS
 
     def hold(self, delay_s: float, stop_timeout_s: float) -> None:
         """Before the first stop: the tasks will keep running for `delay_s`, then stop as modelled, each within
@@ -156,11 +193,11 @@ class TimedBackend:
             if timeline is None:
                 return self.delete(cluster_str, service_str, force)
             self._refuse_unless_active(service)
-            self.rollouts.refuse_delete(service, timeline.rollout, bool(force))
+            self.rollouts.refuse_delete(service, timeline.rollout or timeline.blue_green, bool(force))
             if service.scheduling_strategy == "DAEMON":
                 service.desired_count = 0  # ECS stops a DAEMON's tasks itself on DeleteService
             result = self.delete(cluster_str, service_str, force)
-            self.rollouts.deleted(service, timeline.rollout, force)
+            self.rollouts.deleted(service, timeline.rollout or timeline.blue_green, force)
             self._stop(service, timeline)
             timeline.delete(self.clock())
             self._armed.pop((service.cluster_name, service.name), None)  # nothing scales a deleted service
@@ -180,6 +217,8 @@ class TimedBackend:
         service.running_count, service.pending_count = timeline.running(now), 0
         service.status = timeline.status(now)
         self.rollouts.show(service, timeline.rollout, now)
+        if timeline.blue_green is not None:
+            timeline.blue_green.show(self.backend, service, now)
 
     def stop_service_deployment(self, arn: str, stop_type: str) -> str:
         """StopServiceDeployment, which moto lacks (`add_stop_action` hands it here): `Rollouts.stop` answers it."""
