@@ -76,3 +76,24 @@ def test_a_failure_stays_with_its_own_service() -> None:
     assert (
         readings["worker"].problem == "DescribeServices of service 'worker' in cluster 'demo' failed: ACCESS_DENIED x"
     )
+
+
+def task_set(status: str, deployment: str, created: float) -> dict[str, Any]:
+    return {"status": status, "externalId": deployment, "createdAt": created}
+
+
+@pytest.mark.parametrize(
+    ("task_sets", "named"),
+    [
+        ([task_set("PRIMARY", "d-OLD", 100.0), task_set("ACTIVE", "d-NEW", 200.0)], ("d-NEW",)),  # before the shift
+        ([task_set("ACTIVE", "d-OLD", 100.0), task_set("PRIMARY", "d-NEW", 200.0)], ("d-NEW",)),  # after it
+        ([task_set("PRIMARY", "d-OLD", 100.0), task_set("ACTIVE", "d-NEW", 100.0)], ("d-NEW",)),  # a tie: ACTIVE
+        ([task_set("PRIMARY", "d-OLD", 100.0)], ()),  # one task set: nothing in progress
+        ([task_set("PRIMARY", "d-OLD", 100.0), task_set("DRAINING", "d-NEW", 200.0)], ()),  # being removed
+    ],
+    ids=["before the traffic shift", "after it", "same creation time", "one", "draining"],
+)
+def test_the_codedeploy_deployment_named_is_the_one_that_made_the_newest_task_set(task_sets, named) -> None:
+    service = {**GOOD, "deploymentController": {"type": "CODE_DEPLOY"}, "taskSets": task_sets}
+
+    assert read({"services": [service], "failures": []}, ["web"])["web"].codedeploy == named

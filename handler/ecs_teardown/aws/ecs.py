@@ -91,9 +91,6 @@ def _surroundings(service: dict[str, Any]) -> dict[str, Any]:
     rolling = any(
         isinstance(d, dict) and d.get("rolloutState") == "IN_PROGRESS" for d in service.get("deployments") or []
     )
-    # A CODE_DEPLOY deployment in progress has an ACTIVE task set next to the PRIMARY one (whose externalId is the
-    # deployment that finished): the ACTIVE ones name what blocks the delete.
-    task_sets = [t for t in service.get("taskSets") or [] if isinstance(t, dict) and t.get("status") == "ACTIVE"]
     return {
         "controller": str(controller),
         "express": service.get("resourceManagementType") == "ECS",
@@ -101,8 +98,20 @@ def _surroundings(service: dict[str, Any]) -> dict[str, Any]:
         "classic_balancers": tuple(classic_balancers_of(service)),
         "task_definition": str(service.get("taskDefinition") or ""),
         "rollout": str(service.get("currentServiceDeployment") or "") if rolling else "",
-        "codedeploy": tuple(str(t["externalId"]) for t in task_sets if t.get("externalId")),
+        "codedeploy": _codedeploy_in_progress(service.get("taskSets")),
     }
+
+
+def _codedeploy_in_progress(task_sets: Any) -> tuple[str, ...]:
+    """The CodeDeploy deployment in progress: the one that created the newest of two or more task sets ("If an AWS
+    CodeDeploy deployment created a task set, the externalId parameter contains the AWS CodeDeploy deployment ID",
+    ECS API reference, TaskSet). It is ACTIVE before traffic moves to it and PRIMARY after, while the original is
+    still there; where the creation times do not tell, the ACTIVE one."""
+    sets = [t for t in task_sets or [] if isinstance(t, dict) and t.get("status") in ("PRIMARY", "ACTIVE")]
+    if len(sets) < 2:
+        return ()
+    newest = max(sets, key=lambda t: (_epoch(t.get("createdAt")) or 0.0, t.get("status") == "ACTIVE"))
+    return (str(newest["externalId"]),) if newest.get("externalId") else ()
 
 
 def _epoch(value: Any) -> float | None:
