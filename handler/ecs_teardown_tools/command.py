@@ -93,10 +93,16 @@ def _run(command: Run) -> int:
 
     def gateway_for(request: TeardownRequest) -> EcsGateway:
         region = regions[id(request)]
-        client = make_ecs_client(session, args.endpoint_url, region=region)
+        with _SESSION_LOCK:
+            client = make_ecs_client(session, args.endpoint_url, region=region)
         return EcsGateway(client, clients=_siblings(session, args.endpoint_url, region))
 
     return _tear_down(command, requests, gateway_for, regions)
+
+
+# The clusters' teardowns run in threads that build their clients from one boto3 Session, and "Session objects
+# are not thread safe and should not be shared across threads" (boto3 guide, "Session"): one client at a time.
+_SESSION_LOCK = threading.Lock()
 
 
 def _siblings(session: Any, endpoint_url: str | None, region: str) -> Callable[[str], Any]:
@@ -105,7 +111,8 @@ def _siblings(session: Any, endpoint_url: str | None, region: str) -> Callable[[
     from ecs_teardown.aws.ecs import client_config
 
     def make(name: str) -> Any:
-        return session.client(name, region_name=region, endpoint_url=endpoint_url, config=client_config())
+        with _SESSION_LOCK:
+            return session.client(name, region_name=region, endpoint_url=endpoint_url, config=client_config())
 
     return make
 

@@ -106,3 +106,62 @@ def test_a_kept_service_never_prepared_gets_back_the_group_a_deleted_sibling_low
 
     put_back = Preparation(stop_timeout_s=None, delays=((group, 300),), lowered=((group, 5),))
     assert kept_and_changed(result) == [(ServiceRef("demo", "api"), put_back)]
+
+
+def test_an_external_sibling_serving_from_a_task_set_counts_as_another_user():
+    """ext (EXTERNAL) serves behind the group from a task set that is not PRIMARY, so the service's own
+    loadBalancers are empty ("If no primary task set is defined ... the task set fields will be null", ECS
+    developer guide, external deployments): the group is still seen as ext's, and kept."""
+    aws = FakeAws()
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+    (group,) = web.target_groups
+    aws.add(FakeService("ext", desired=2, tasks=2, target_groups=(group,), deployment_controller="EXTERNAL"))
+    real = aws.ecs.describe_services
+
+    def no_primary_task_set(**kwargs: Any) -> dict[str, Any]:
+        answer = real(**kwargs)
+        for service in answer["services"]:
+            if service["serviceName"] == "ext":
+                service["loadBalancers"] = []
+                for task_set in service["taskSets"]:
+                    task_set["status"] = "ACTIVE"
+        return answer
+
+    aws.ecs.describe_services = no_primary_task_set  # type: ignore[method-assign]
+
+    result = tear_down(aws, "web", "ext")
+
+    assert {s.service.name: s.outcome for s in result.services} == {"web": Outcome.DONE, "ext": Outcome.FAILED}
+    assert delays_set(aws, group) == [300]
+
+
+def test_a_newer_service_that_takes_a_requested_name_mid_teardown_gets_the_group_back(monkeypatch, answers, event_for):
+    """api (already scaled down) is deleted first while web's first readings leave web out; web's preparation
+    then lowers the group for the two of them. Once api is INACTIVE a pipeline creates a new api behind the same
+    group: the teardown succeeds (the newer api is left alone) and puts the group's 300 s back for it."""
+    aws = FakeAws()
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+    (group,) = web.target_groups
+    aws.add(FakeService("api", desired=0, tasks=0, draining_s=1.0, target_groups=(group,), containers=(("app", 10),)))
+    real, readings = aws.ecs.describe_services, []
+
+    def describe(**kwargs: Any) -> dict[str, Any]:
+        if "web" not in kwargs["services"]:
+            return real(**kwargs)  # a read of the cluster's services for the fast drain
+        readings.append(aws.clock.now)
+        if aws.ecs.services[("demo", "api")].status(aws.clock.now) == "INACTIVE":
+            del aws.ecs.services[("demo", "api")]
+            aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,), containers=(("app", 10),)))
+        answer = real(**kwargs)
+        if len(readings) <= 4:
+            answer["services"] = [s for s in answer["services"] if s["serviceName"] != "web"]
+        return answer
+
+    aws.ecs.describe_services = describe  # type: ignore[method-assign]
+    properties = {"Cluster": "demo", "Services": ["web", "api"], "DeregistrationDelaySeconds": "5"}
+
+    answer = run_handler(monkeypatch, answers, event_for("delete.json", properties), aws.ecs).answer  # type: ignore[arg-type]
+
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert aws.ecs.services[("demo", "api")].status(aws.clock.now) == "ACTIVE", "the newer api is left alone"
+    assert delays_set(aws, group) == [300, 5, 300]

@@ -77,9 +77,16 @@ def draining_targets(elbv2: Any, call: Call, target_group: str) -> int:
 
 def groups_of(service: dict[str, Any]) -> list[str]:
     """Every target group a DescribeServices entry names: each load balancer's, and its blue/green alternate
-    (ECS registers tasks with either, by deployment stage: ECS developer guide, blue/green deployments)."""
+    (ECS registers tasks with either, by deployment stage: ECS developer guide, blue/green deployments), the
+    service's own and its task sets' (EXTERNAL and CODE_DEPLOY: the service shows only its primary task set's
+    fields, "If no primary task set is defined ... the task set fields will be null", ECS developer guide, external
+    deployments; a replacement task set may serve another group)."""
+    balancers = list(service.get("loadBalancers") or [])
+    for task_set in service.get("taskSets") or []:
+        if isinstance(task_set, dict) and task_set.get("status") in ("PRIMARY", "ACTIVE", "DRAINING"):
+            balancers += task_set.get("loadBalancers") or []
     groups = []
-    for balancer in service.get("loadBalancers") or []:
+    for balancer in balancers:
         if not isinstance(balancer, dict):
             continue
         advanced = balancer.get("advancedConfiguration") or {}

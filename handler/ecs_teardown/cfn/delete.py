@@ -109,6 +109,8 @@ def delete(event: dict[str, Any], context: Any, edges: Edges, gate: AnswerGate |
             f"cannot tell whether stack {str(event.get('StackId', ''))[:300]!r} is being deleted, so {touched}: {error}"
         ) from error
     report = DeleteReport(handed_over=False, result=result, throttles=gateway.throttles - throttles_before)
+    if result.all_done:  # a newer service that took a requested name gets back a group lowered under it
+        _restored(result, gateway, edges, carried.started_at + request.service_timeout_s)
     try:
         return _conclude(event, context, edges, report, carried, budget, gate, gateway.unread_note())
     except TeardownError as failed:

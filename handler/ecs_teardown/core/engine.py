@@ -184,13 +184,21 @@ class _Round:
             if snapshot is None and states[name].snapshot is not None:
                 continue  # not read this round (throttled): keep the phase, act on nothing stale
             readings[name] = snapshot
-        due = {
-            name: snapshot
-            for name, snapshot in readings.items()
-            if snapshot is not None and self._decide(states[name], snapshot, self.clock()).kind is Kind.PREPARE
-        }
+        now = self.clock()
+        next_kinds = {n: self._decide(states[n], r, now).kind for n, r in readings.items() if r is not None}
+        # The services this request is tearing down, for fast drain: those due for preparation now, and those
+        # prepared earlier whose teardown is still under way by this round's reading. One refused, replaced by a
+        # newer service, unreadable, kept or done is not, and counts as any other user of a target group.
+        due = {n: r for n, r in readings.items() if r is not None and next_kinds[n] is Kind.PREPARE}
+        under_way = [
+            name
+            for name, state in states.items()
+            if state.progress.preparation is not None
+            and state.outcome is Outcome.UNFINISHED
+            and next_kinds.get(name) not in (Kind.DONE, Kind.FAIL)
+        ]
         for name, snapshot in due.items():
-            self._prepare(states, name, snapshot, list(due))
+            self._prepare(states, name, snapshot, [*due, *under_way])
         # Every service due is prepared before this round's first ECS write, so the writes can go longest drain
         # first: under ECS's write rate limit the services scaled down last start late, so they should be the
         # quickest to drain (sorted() is stable: request order among equals).
@@ -200,12 +208,12 @@ class _Round:
             imminent = imminent or accepted
         return changed, imminent
 
-    def _prepare(self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot, due: list[str]) -> None:
-        """Prepare the service (its next step); a preparation put off leaves it as it was. With fast drain, the
-        services this request is tearing down are those prepared and those due now: one refused, replaced by a
-        newer service or unreadable is not, and counts as any other user of a target group."""
+    def _prepare(
+        self, states: dict[str, ServiceState], name: str, snapshot: ServiceSnapshot, tearing_down: list[str]
+    ) -> None:
+        """Prepare the service (its next step); a preparation put off leaves it as it was. `tearing_down`: the
+        services of the request that fast drain may count as its own users of a target group."""
         prepared_so_far = [s.progress.preparation for s in states.values() if s.progress.preparation is not None]
-        tearing_down = [*due, *(n for n, s in states.items() if s.progress.preparation is not None)]
         fast_drain = FastDrain.of(self.lower_delay_to, tearing_down, prepared_so_far)
         preparation = self.gateway.prepare(self.cluster, name, snapshot, fast_drain)
         if preparation is None:

@@ -15,17 +15,22 @@ from .results import TeardownResult
 
 
 def kept_and_changed(result: TeardownResult) -> list[tuple[ServiceRef, Preparation]]:
-    """The services the teardown leaves in place (not done, and no delete accepted) around which it changed
-    something: what a restore puts back. A target group lowered by any service of the request is put back once,
+    """The services the teardown leaves in place (not done, and no delete accepted; or a newer service that took a
+    requested name) around which it changed something: what a restore puts back. A target group lowered by any service of the request is put back once,
     for the first kept service that uses it, whether or not that one was prepared itself (a service refused or
     failed before its preparation may share a group with a sibling that lowered it and was deleted)."""
     found_before = _lowered_groups(result)
     kept, covered = [], set()
     for service in result.services:
         on_its_way = service.phase in (Phase.DRAINING, Phase.DELETE_ACCEPTED)
-        if service.outcome is Outcome.DONE or on_its_way:
+        # A newer service that took a requested name (REPLACED) is done for the teardown but live: a group lowered
+        # under it (its name was the request's own when the group was lowered) is put back; nothing else, since any
+        # preparation under that name was the earlier service's.
+        replaced = service.phase is Phase.REPLACED
+        if (service.outcome is Outcome.DONE and not replaced) or on_its_way:
             continue
-        own = result.preparations.get(service.service.name) or Preparation(stop_timeout_s=None)
+        prepared = None if replaced else result.preparations.get(service.service.name)
+        own = prepared or Preparation(stop_timeout_s=None)
         uses = service.snapshot.target_groups if service.snapshot is not None else ()
         groups = [arn for arn in dict.fromkeys([*(arn for arn, _ in own.lowered), *uses]) if arn in found_before]
         groups = [arn for arn in groups if arn not in covered]
