@@ -135,29 +135,49 @@ def test_an_external_sibling_serving_from_a_task_set_counts_as_another_user():
     assert delays_set(aws, group) == [300]
 
 
-def test_a_newer_service_that_takes_a_requested_name_mid_teardown_gets_the_group_back(monkeypatch, answers, event_for):
-    """api (already scaled down) is deleted first while web's first readings leave web out; web's preparation
-    then lowers the group for the two of them. Once api is INACTIVE a pipeline creates a new api behind the same
-    group: the teardown succeeds (the newer api is left alone) and puts the group's 300 s back for it."""
-    aws = FakeAws()
-    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
-    (group,) = web.target_groups
+def newer_api_mid_teardown(aws: FakeAws, group: str, web_seen_after_readings: int | None) -> list[float]:
+    """api (already scaled down, so deleted at once) shares `group` with web; once the old api is INACTIVE a
+    pipeline creates a new api behind the same group. web is left out of the engine's first readings: the first
+    `web_seen_after_readings`, or (None) until the newer api appears. Returns the engine's reading times."""
     aws.add(FakeService("api", desired=0, tasks=0, draining_s=1.0, target_groups=(group,), containers=(("app", 10),)))
-    real, readings = aws.ecs.describe_services, []
+    real, real_list = aws.ecs.describe_services, aws.ecs.list_services
+    readings: list[float] = []
+    listed: list[bool] = []
+    replaced: list[bool] = []
+
+    def list_services(**kwargs: Any) -> dict[str, Any]:
+        listed.append(True)  # the fast drain reads the cluster's services: its next describe is theirs
+        return real_list(**kwargs)
 
     def describe(**kwargs: Any) -> dict[str, Any]:
-        if "web" not in kwargs["services"]:
-            return real(**kwargs)  # a read of the cluster's services for the fast drain
+        if listed:
+            listed.pop()
+            return real(**kwargs)
         readings.append(aws.clock.now)
-        if aws.ecs.services[("demo", "api")].status(aws.clock.now) == "INACTIVE":
+        if not replaced and aws.ecs.services[("demo", "api")].status(aws.clock.now) == "INACTIVE":
             del aws.ecs.services[("demo", "api")]
             aws.add(FakeService("api", desired=2, tasks=2, target_groups=(group,), containers=(("app", 10),)))
+            replaced.append(True)
         answer = real(**kwargs)
-        if len(readings) <= 4:
+        hidden = not replaced if web_seen_after_readings is None else len(readings) <= web_seen_after_readings
+        if hidden:
             answer["services"] = [s for s in answer["services"] if s["serviceName"] != "web"]
         return answer
 
     aws.ecs.describe_services = describe  # type: ignore[method-assign]
+    aws.ecs.list_services = list_services  # type: ignore[method-assign]
+    return readings
+
+
+def test_a_newer_service_that_takes_a_requested_name_mid_teardown_gets_the_group_back(monkeypatch, answers, event_for):
+    """web's preparation lowers the group while api's delete is under way (api is the request's own then); the
+    newer api comes after: the teardown succeeds, leaves the newer api alone (its scaling too) and puts the group's
+    300 s back."""
+    aws = FakeAws()
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+    (group,) = web.target_groups
+    readings = newer_api_mid_teardown(aws, group, web_seen_after_readings=4)
+    aws.autoscaling.add_target("demo", "api", 0, 4)  # suspended by the old api's preparation
     properties = {"Cluster": "demo", "Services": ["web", "api"], "DeregistrationDelaySeconds": "5"}
 
     answer = run_handler(monkeypatch, answers, event_for("delete.json", properties), aws.ecs).answer  # type: ignore[arg-type]
@@ -165,3 +185,21 @@ def test_a_newer_service_that_takes_a_requested_name_mid_teardown_gets_the_group
     assert answer["Status"] == "SUCCESS", answer.get("Reason")
     assert aws.ecs.services[("demo", "api")].status(aws.clock.now) == "ACTIVE", "the newer api is left alone"
     assert delays_set(aws, group) == [300, 5, 300]
+    lowered_at = aws.elbv2.target_groups[group].history[1][0]
+    assert lowered_at > readings[0], "lowered by web's preparation (api draining, its own), not api's (web unread)"
+    registers = [kwargs for _, op, kwargs in aws.autoscaling.calls if op == "RegisterScalableTarget"]
+    assert len(registers) == 1, "the old api's suspension is not 'restored' onto the newer api"
+
+
+def test_a_requested_name_whose_reading_shows_a_newer_service_is_not_the_request_s_own():
+    """web is first read in the very round that shows the newer api: api, prepared and deleted earlier, is done
+    (REPLACED) by that reading, so it counts as any other user and the group is never lowered."""
+    aws = FakeAws()
+    web = aws.add_lb_service("web", deregistration_delay_s=300, stop_timeout_s=10, exit_offsets=(1.0,))
+    (group,) = web.target_groups
+    newer_api_mid_teardown(aws, group, web_seen_after_readings=None)
+
+    result = tear_down(aws, "web", "api")
+
+    assert {s.service.name: s.phase for s in result.services} == {"web": Phase.GONE, "api": Phase.REPLACED}
+    assert delays_set(aws, group) == [300]
