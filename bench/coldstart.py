@@ -257,6 +257,14 @@ def function_code(scratch: Path) -> Path:
     return code
 
 
+def same_sources(built: Path, code: Path) -> bool:
+    """Whether a `sam build` left in .aws-sam holds today's sources: a stale one would time other code (then the
+    bench compiles a copy of today's the way handler/Makefile does)."""
+    sources = sorted(path.relative_to(code) for path in code.rglob("*.py"))
+    shipped = sorted(path.relative_to(built) for path in built.rglob("*.py")) if built.is_dir() else []
+    return sources == shipped and all((code / p).read_bytes() == (built / p).read_bytes() for p in sources)
+
+
 def precompiled(code: Path, scratch: Path) -> Path | None:
     """A copy of the function's code with .pyc (unchecked-hash: valid whatever mtimes the zip keeps), to show what
     compiling it at every cold start costs; None when compileall fails. (The built layer has its .pyc already.)"""
@@ -294,7 +302,7 @@ def run_cold_starts(repeats: int) -> list[Comparison]:
             Program("handler-313", LAMBDA_PYTHON, HANDLER_CHILD, (code, LAYER_DIR)),
             Program("minimal-313", LAMBDA_PYTHON, MINIMAL_CHILD),
         ]
-        built = BUILT_FUNCTION if (BUILT_FUNCTION / "app.py").exists() else precompiled(code, Path(scratch))
+        built = BUILT_FUNCTION if same_sources(BUILT_FUNCTION, code) else precompiled(code, Path(scratch))
         if built is not None:
             programs.append(Program("handler-313-pyc", LAMBDA_PYTHON, HANDLER_CHILD, (built, LAYER_DIR)))
         handler, minimal, *more = measure(programs, repeats, moto_url, answers)
