@@ -11,7 +11,7 @@ from ecs_teardown.core.drain import FastDrain, Preparation
 from ecs_teardown.core.machine import Outcome, Phase
 from ecs_teardown.core.model import ServiceRef, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult
-from ecs_teardown.core.restore import kept_and_changed
+from ecs_teardown.core.restore import restore_each
 from ecs_teardown.core.results import ServiceResult, TeardownResult
 
 
@@ -101,4 +101,4 @@ class StopGate:
             for name in dict.fromkeys([*self.readings, *self.prepared])
         )
         seen = TeardownResult(services, elapsed_s=0.0, rounds=0, throttles=0, preparations=dict(self.prepared))
-        return {ref.name: self._gateway.restore(cluster, ref.name, prep) for ref, prep in kept_and_changed(seen)}
+        return {ref.name: problems for ref, problems in restore_each(seen, self._gateway)}

@@ -21,7 +21,7 @@ from ecs_teardown.cfn.properties import SERVICE_ARN_RE, PropertyError, parse_pro
 from ecs_teardown.core.engine import ServiceResult, Step, TeardownResult, run_teardown
 from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
-from ecs_teardown.core.restore import kept_and_changed
+from ecs_teardown.core.restore import restore_each
 
 from .exits import EXIT_FAILED, EXIT_OK, UsageError
 from .gate import StopGate, StoppedError
@@ -191,8 +191,8 @@ def tear_down(
             for name, problems in gate.restore_after_stop(request.cluster).items():
                 _report_restore(reporter, request.cluster, name, problems)
             return None
-        for ref, preparation in kept_and_changed(result):  # a service left in place is kept as it was found
-            _report_restore(reporter, ref.cluster, ref.name, gate.restore(ref.cluster, ref.name, preparation))
+        for ref, problems in restore_each(result, gate):  # a service left in place is kept as it was found
+            _report_restore(reporter, ref.cluster, ref.name, problems)
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(requests)))) as pool:

@@ -15,13 +15,8 @@ from ecs_teardown.core.machine import Outcome, Phase
 from ecs_teardown.core.model import ACTIVE, ServiceRef, ServiceSnapshot
 from ecs_teardown.core.restore import kept_and_changed, restore_kept
 from support.driver import run_handler
-from support.fake_aws import FakeAws
+from support.fake_aws import FakeAws, delays_set
 from support.fake_ecs import FakeService
-
-
-def delays_set(aws: FakeAws, group: str) -> list[int]:
-    """Every deregistration delay the group had, in order (the first as it was made)."""
-    return [delay for _, delay in aws.elbv2.target_groups[group].history]
 
 
 def tear_down(aws: FakeAws, *names: str, started_at: float | None = None) -> TeardownResult:

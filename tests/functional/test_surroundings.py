@@ -20,7 +20,7 @@ from ecs_teardown.core.engine import TeardownResult, run_teardown
 from ecs_teardown.core.machine import DEPLOYMENT_WAIT_S
 from ecs_teardown_tools.local import LocalContext
 from support.driver import run_handler
-from support.fake_aws import FakeAws, ScaleOutAlarm
+from support.fake_aws import FakeAws, ScaleOutAlarm, delays_set
 from support.fake_ecs import FakeService
 
 ALL_SUSPENDED = {
@@ -33,9 +33,7 @@ NONE_SUSPENDED = dict.fromkeys(ALL_SUSPENDED, False)
 
 @pytest.fixture
 def aws() -> FakeAws:
-    aws = FakeAws()
-    aws.elbv2.ecs = aws.ecs  # the services' tasks are the target groups' targets (DescribeTargetHealth)
-    return aws
+    return FakeAws()
 
 
 def delete(monkeypatch: Any, answers: Any, event_for: Any, aws: FakeAws, **properties: Any) -> dict[str, Any]:
@@ -51,11 +49,6 @@ def tear_down(aws: FakeAws, *names: str, **properties: str) -> TeardownResult:
     clock = aws.clock
     gateway = EcsGateway(aws.ecs)  # type: ignore[arg-type]  # the fake quacks like boto3's ECS client
     return run_teardown(request, gateway, started_at=clock(), deadline=clock() + 3000, clock=clock, sleep=clock.sleep)
-
-
-def delays_set(aws: FakeAws, group: str) -> list[int]:
-    """Every deregistration delay the group had, in order (the first as it was made)."""
-    return [delay for _, delay in aws.elbv2.target_groups[group].history]
 
 
 def registers(aws: FakeAws) -> list[dict[str, Any]]:

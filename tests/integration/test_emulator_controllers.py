@@ -29,11 +29,11 @@ from ecs_teardown.core.model import CODE_DEPLOY, ForceMode
 from ecs_teardown_tools.emulator import DEPLOYMENTS_ACTIVE, BlueGreen, EmbeddedAws, Timeline
 from ecs_teardown_tools.local import AnswerEndpoint, LocalContext
 from ecs_teardown_tools.teardown import Options, requests_for
+from support.skipping_clock import SkippingClock
 
 pytestmark = pytest.mark.integration
 
 CLUSTER = "controllers"  # moto's backends outlive one EmbeddedAws: this module's own cluster, a service name per test
-MAX_SLEEPS = 400  # the engine sleeps at least a fraction of a second each round: far more rounds is a runaway loop
 TIMEOUT_S = 600.0  # on the skipping clock
 EXPRESS_WORDS = (
     "an ECS Express Mode service: ECS manages its load balancer and scaling, so delete it with "
@@ -47,22 +47,6 @@ CODEDEPLOY_WHY = re.compile(
     r"DeleteService refused for (\d+) s: deployments are active; CodeDeploy deployment (\S+) is in progress: stop it "
     r"\(aws deploy stop-deployment --deployment-id ID\) or let it finish, then delete again"
 )
-
-
-class SkippingClock:
-    """Real time, with every sleep skipped: the engine sleeps, and the emulator sees the time pass at once."""
-
-    def __init__(self) -> None:
-        self.skipped = 0.0
-        self.sleeps = 0
-
-    def __call__(self) -> float:
-        return time.time() + self.skipped
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps += 1
-        assert self.sleeps <= MAX_SLEEPS, "the teardown loop runs away"
-        self.skipped += max(0.0, seconds)
 
 
 @pytest.fixture

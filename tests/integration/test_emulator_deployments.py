@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,29 +27,13 @@ from ecs_teardown_tools.emulator import DEPLOYMENTS_ACTIVE, DeploymentCall, Embe
 from ecs_teardown_tools.exits import EXIT_FAILED
 from ecs_teardown_tools.teardown import Options, Reporter, requests_for, summarize
 from support.fake_ecs import DEPLOYMENTS_ACTIVE as FAKE_DEPLOYMENTS_ACTIVE
+from support.skipping_clock import SkippingClock
 
 pytestmark = pytest.mark.integration
 
 CLUSTER = "deploys"  # moto's backends outlive one EmbeddedAws: this module's own cluster, a service name per test
 ARN_RE = r"arn:aws:ecs:us-east-1:123456789012:service-deployment/{cluster}/{name}/[A-Za-z0-9_-]{{22}}"
-MAX_SLEEPS = 400  # the engine sleeps at least a fraction of a second each round: far more rounds is a runaway loop
 TIMEOUT_S = 600.0  # on the skipping clock
-
-
-class SkippingClock:
-    """Real time, with every sleep skipped: the engine sleeps, and the emulator sees the time pass at once."""
-
-    def __init__(self) -> None:
-        self.skipped = 0.0
-        self.sleeps = 0
-
-    def __call__(self) -> float:
-        return time.time() + self.skipped
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps += 1
-        assert self.sleeps <= MAX_SLEEPS, "the teardown loop runs away"
-        self.skipped += max(0.0, seconds)
 
 
 @pytest.fixture

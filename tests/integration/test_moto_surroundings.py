@@ -94,7 +94,6 @@ def test_target_health_has_the_shape_the_fake_gives(world):
 
     (moto,) = world["elbv2"].describe_target_health(TargetGroupArn=world["group"])["TargetHealthDescriptions"][:1]
     aws = FakeAws()
-    aws.elbv2.ecs = aws.ecs
     (group,) = aws.add_lb_service("web").target_groups
     (fake,) = aws.elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"][:1]
     assert set(moto) == set(fake) == {"Target", "HealthCheckPort", "TargetHealth"}

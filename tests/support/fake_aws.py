@@ -138,3 +138,8 @@ def draw_lb_timeline(
         draining_s=rng.uniform(*draining),
         deployments_busy_s=rng.uniform(*deployments_busy),
     )
+
+
+def delays_set(aws: FakeAws, group: str) -> list[int]:
+    """Every deregistration delay the group had, in order (the first as it was made)."""
+    return [delay for _, delay in aws.elbv2.target_groups[group].history]

@@ -87,11 +87,12 @@ class Surroundings:
         self, cluster: str, service: str, snapshot: ServiceSnapshot, fast: FastDrain | None, may_call: MayCall | None
     ) -> Preparation | None:
         self._may_call = may_call or (lambda: True)
-        patient = self._waits.get(service, 0) < PREPARE_ATTEMPTS - 1
+        waited = self._waits.get(service, 0)
+        patient = waited < PREPARE_ATTEMPTS - 1
         try:
             found = self._read(cluster, service, snapshot, patient)
         except (_NoTimeError, _TransientError):
-            self._waits[service] = self._waits.get(service, 0) + 1
+            self._waits[service] = waited + 1
             return None  # nothing written yet: a later round (or invocation) prepares
         suspended, min_lowered = False, False
         try:
@@ -99,14 +100,14 @@ class Surroundings:
         except _NoTimeError:
             return None
         except _TransientError:
-            self._waits[service] = self._waits.get(service, 0) + 1
+            self._waits[service] = waited + 1
             if patient:
                 return None
             found.notes.append("auto scaling NOT suspended: it kept failing for a moment")
         try:
             lowered, shared = self._lower(cluster, service, found, fast, patient and not suspended)
         except _TransientError:  # nothing was written yet: a later round prepares
-            self._waits[service] = self._waits.get(service, 0) + 1
+            self._waits[service] = waited + 1
             return None
         unread = tuple(arn for arn in snapshot.target_groups if arn not in dict(found.delays))
         return Preparation(

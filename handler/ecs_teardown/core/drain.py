@@ -13,7 +13,7 @@ Facts (AWS documentation):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -74,6 +74,11 @@ class Preparation:
         delays += [DEFAULT_DEREGISTRATION_DELAY_S for _ in self.unread]
         return max(delays, default=0)
 
+    def lowered_from(self) -> Iterator[tuple[str, int, int]]:
+        """Each target group this preparation lowered: (its ARN, the delay found before, the delay set)."""
+        found = dict(self.delays)
+        return ((arn, found[arn], seconds) for arn, seconds in self.lowered if arn in found)
+
     @property
     def changed_anything(self) -> bool:
         return self.suspended or bool(self.lowered)
@@ -81,12 +86,9 @@ class Preparation:
     def auto_drain_timeout_s(self, drain_is_ours: bool = True) -> int:
         """DrainTimeoutSeconds `auto`: the deregistration delay plus the stop timeout plus a margin; at least the
         old default (300 s) when the stop timeout is unknown."""
-        delay = self.delay_for(drain_is_ours)
-        if self.stop_timeout_s is None:
-            return min(
-                MAX_DRAIN_TIMEOUT_S, max(DEFAULT_DRAIN_TIMEOUT_S, delay + DEFAULT_STOP_TIMEOUT_S + DRAIN_MARGIN_S)
-            )
-        return min(MAX_DRAIN_TIMEOUT_S, delay + self.stop_timeout_s + DRAIN_MARGIN_S)
+        stop_s = DEFAULT_STOP_TIMEOUT_S if self.stop_timeout_s is None else self.stop_timeout_s
+        at_least = DEFAULT_DRAIN_TIMEOUT_S if self.stop_timeout_s is None else 0
+        return min(MAX_DRAIN_TIMEOUT_S, max(at_least, self.delay_for(drain_is_ours) + stop_s + DRAIN_MARGIN_S))
 
     def window(self, drain_started_at: float, drain_is_ours: bool = True) -> tuple[float, float]:
         """When the tasks should stop: from the end of the deregistration delay to the end of the stop timeout
@@ -194,10 +196,7 @@ class FastDrain:
         preparations so far are `preparations`."""
         if seconds is None:
             return None
-        lowered: dict[str, int] = {}
-        for preparation in preparations:
-            found = dict(preparation.delays)
-            lowered.update((arn, found[arn]) for arn, _ in preparation.lowered if arn in found)
+        lowered = {arn: before for preparation in preparations for arn, before, _ in preparation.lowered_from()}
         return cls(seconds, frozenset(tearing_down), lowered)
 
 

@@ -115,9 +115,9 @@ def _next_drain_moment(states: dict[str, ServiceState], started_at: float, setti
         if s.outcome is not Outcome.UNFINISHED:
             continue
         if s.phase is Phase.DRAINING_TASKS:
-            drain_start = s.drain_started_at or started_at
-            ours = s.drain_started_at is not None
-            moments.append(drain_start + drain_timeout_s(settings, s.progress.preparation, ours))
+            moments.append(
+                s.drain_start(started_at) + drain_timeout_s(settings, s.progress.preparation, s.drain_is_ours)
+            )
             window = drain_window(s, started_at)
             if window is not None:
                 moments.append(window[0])
@@ -139,7 +139,7 @@ def drain_window(state: ServiceState, started_at: float) -> tuple[float, float] 
     groups = state.snapshot.target_groups if state.snapshot is not None else ()
     if preparation.unread or any(arn not in read for arn in groups):
         return None
-    return preparation.window(state.drain_started_at or started_at, state.drain_started_at is not None)
+    return preparation.window(state.drain_start(started_at), state.drain_is_ours)
 
 
 def expected_drain_s(state: ServiceState) -> float:
@@ -259,11 +259,10 @@ class _Round:
         return moved, acted, accepted or is_imminent(snapshot, action) or in_drain_window(state, self.started_at, now)
 
     def _decide(self, state: ServiceState, snapshot: ServiceSnapshot | None, now: float) -> Action:
-        drain_elapsed = now - (state.drain_started_at or self.started_at)
+        drain_elapsed = now - state.drain_start(self.started_at)
         blocked_since = state.progress.blocked_since
         blocked_s = now - blocked_since if blocked_since is not None else 0.0
-        ours = state.drain_started_at is not None  # a drain begun by this teardown's scale-down
-        return decide(snapshot, state.progress, drain_elapsed, self.settings, blocked_s, ours)
+        return decide(snapshot, state.progress, drain_elapsed, self.settings, blocked_s, state.drain_is_ours)
 
     def _call(self, state: ServiceState, action: Action) -> CallResult:
         name = state.ref.name

@@ -94,6 +94,15 @@ class ServiceState:
     forced: bool = False
     drain_started_at: float | None = None  # when our scale-down was accepted: the drain timeout counts from it
 
+    @property
+    def drain_is_ours(self) -> bool:
+        """The drain began with this teardown's scale-down (rather than being found under way)."""
+        return self.drain_started_at is not None
+
+    def drain_start(self, started_at: float) -> float:
+        """When the drain began: this teardown's scale-down, or else the teardown's own start."""
+        return self.drain_started_at or started_at
+
 
 def decide(
     snapshot: ServiceSnapshot | None,

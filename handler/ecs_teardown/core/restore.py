@@ -16,9 +16,9 @@ from .results import TeardownResult
 
 def kept_and_changed(result: TeardownResult) -> list[tuple[ServiceRef, Preparation]]:
     """The services the teardown leaves in place (not done, and no delete accepted; or a newer service that took a
-    requested name) around which it changed something: what a restore puts back. A target group lowered by any service of the request is put back once,
-    for the first kept service that uses it, whether or not that one was prepared itself (a service refused or
-    failed before its preparation may share a group with a sibling that lowered it and was deleted)."""
+    requested name) around which it changed something: what a restore puts back. A target group lowered by any
+    service of the request is put back once, for the first kept service that uses it, whether or not that one was
+    prepared itself (a preparation put off for lack of time may leave a service sharing a group a sibling lowered)."""
     found_before = _lowered_groups(result)
     kept, covered = [], set()
     for service in result.services:
@@ -32,8 +32,8 @@ def kept_and_changed(result: TeardownResult) -> list[tuple[ServiceRef, Preparati
         prepared = None if replaced else result.preparations.get(service.service.name)
         own = prepared or Preparation(stop_timeout_s=None)
         uses = service.snapshot.target_groups if service.snapshot is not None else ()
-        groups = [arn for arn in dict.fromkeys([*(arn for arn, _ in own.lowered), *uses]) if arn in found_before]
-        groups = [arn for arn in groups if arn not in covered]
+        candidates = dict.fromkeys([*(arn for arn, _ in own.lowered), *uses])
+        groups = [arn for arn in candidates if arn in found_before and arn not in covered]
         covered.update(groups)
         if not (own.suspended or groups):
             continue
@@ -47,18 +47,23 @@ def _lowered_groups(result: TeardownResult) -> dict[str, tuple[int, int]]:
     """Every target group the request's preparations lowered: (the delay found before, the delay set)."""
     groups: dict[str, tuple[int, int]] = {}
     for preparation in result.preparations.values():
-        found = dict(preparation.delays)
-        for arn, seconds in preparation.lowered:
-            if arn in found:
-                groups.setdefault(arn, (found[arn], seconds))
+        for arn, before, seconds in preparation.lowered_from():
+            groups.setdefault(arn, (before, seconds))
     return groups
 
 
-def restore_kept(result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True) -> list[str]:
+def restore_each(
+    result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True
+) -> list[tuple[ServiceRef, list[str]]]:
     """Undo what the teardown changed around each service it leaves in place (auto scaling suspended, MinCapacity
     and deregistration delays lowered): a kept service goes back to how it was found. `fits`: may another call
-    start? Returns what could not be undone."""
-    problems: list[str] = []
-    for ref, preparation in kept_and_changed(result):
-        problems += gateway.restore(ref.cluster, ref.name, preparation, may_call=fits)
-    return problems
+    start? Returns, for each service restored, what could not be undone."""
+    return [
+        (ref, gateway.restore(ref.cluster, ref.name, preparation, may_call=fits))
+        for ref, preparation in kept_and_changed(result)
+    ]
+
+
+def restore_kept(result: TeardownResult, gateway: Gateway, fits: Callable[[], bool] = lambda: True) -> list[str]:
+    """restore_each, with what could not be undone for all the services in one list."""
+    return [problem for _, problems in restore_each(result, gateway, fits) for problem in problems]
