@@ -10,12 +10,9 @@ response marshalling, a warm second invocation in the same process, and a frozen
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,33 +22,20 @@ import boto3
 import pytest
 
 from ecs_teardown_tools.local import AnswerEndpoint
+from support.built_function import (
+    ACCOUNT,
+    FUNCTION_ARN,
+    FUNCTION_NAME,
+    MEMORY_MB,
+    REGION,
+    RUNTIME_PYTHON,
+    STACK_TEMPLATE,
+    WAIT_S,
+    answer_to,
+    set_stack_status,
+)
 from support.runtime_api import Invocation, LambdaFunction, RuntimeApi, RuntimeProcess
-from support.secrets import SECRET_KEY, SESSION_TOKEN, find_secrets
-
-ROOT = Path(__file__).resolve().parents[2]
-SAM = ROOT / ".venv-sam" / "bin" / "sam"
-RUNTIME_PYTHON = ROOT / ".venv-lambda" / "bin" / "python"  # python3.13 + boto3 + awslambdaric: the runtime's own
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-FUNCTION_NAME = "ecs-teardown"
-FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_NAME}"  # the events' ServiceToken
-MEMORY_MB = 256  # template.yaml Globals.Function.MemorySize
-TIMEOUT_S = 900.0  # template.yaml Globals.Function.Timeout
-WAIT_S = 60.0
-STACK_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})  # any stack moto can create
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`sam build` into a fresh directory, with python3.13 on PATH, as tests/template does."""
-    assert SAM.exists() and RUNTIME_PYTHON.exists(), "`make test` installs .venv-sam and .venv-lambda first"
-    out = tmp_path_factory.mktemp("sam-build-e2e")
-    runtime_bin = str(Path(os.path.realpath(RUNTIME_PYTHON)).parent)
-    env = {**os.environ, "PATH": f"{runtime_bin}:{os.environ['PATH']}", "SAM_CLI_TELEMETRY": "0"}
-    command = [str(SAM), "build", "--build-dir", str(out), "--template-file", str(ROOT / "template.yaml")]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+from support.secrets import find_secrets
 
 
 @dataclass
@@ -69,13 +53,7 @@ class MotoAws:
         return int(self.ecs.describe_services(cluster="demo", services=["web"])["services"][0]["desiredCount"])
 
     def set_stack_status(self, status: str) -> None:
-        """CloudFormation's record of the stack, as DescribeStacks will show it to the function (moto runs in this
-        process: its backend is the one the server answers from)."""
-        from moto.cloudformation.models import cloudformation_backends
-
-        cloudformation_backends[ACCOUNT][REGION].stacks[self.stack_id].status = status
-        shown = self.cloudformation.describe_stacks(StackName=self.stack_id)["Stacks"][0]["StackStatus"]
-        assert shown == status
+        set_stack_status(self.cloudformation, self.stack_id, status)
 
 
 @pytest.fixture
@@ -88,51 +66,6 @@ def aws(moto_url: str) -> MotoAws:
     service = ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
     stack = cloudformation.create_stack(StackName="demo-app", TemplateBody=STACK_TEMPLATE)
     return MotoAws(ecs, cloudformation, stack["StackId"], service["service"]["serviceArn"])
-
-
-@pytest.fixture
-def runtime(built: Path, moto_url: str, answers: AnswerEndpoint, tmp_path: Path) -> Iterator[RuntimeProcess]:
-    """A fresh execution environment: the Runtime API, and the runtime process (killed at the end, whatever)."""
-    function = LambdaFunction(
-        task_root=built / "TeardownFunction",
-        layer_paths=[built / "DependenciesLayer" / "python"],
-        name=FUNCTION_NAME,
-        memory_mb=MEMORY_MB,
-        region=REGION,
-        environment={  # template.yaml's, with AllowedClusters=demo
-            "POWERTOOLS_SERVICE_NAME": "ecs-teardown",
-            "POWERTOOLS_METRICS_NAMESPACE": "EcsTeardown",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-            "ECS_TEARDOWN_ALLOWED_CLUSTERS": "demo",
-        },
-    )
-    credentials = {  # a role's temporary credentials, distinctive so that the secret scan can find a leak
-        "AWS_ACCESS_KEY_ID": "ASIAE2ETESTKEY000001",
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_SESSION_TOKEN": SESSION_TOKEN,
-    }
-    local = {
-        "AWS_ENDPOINT_URL": moto_url,
-        "ECS_TEARDOWN_ALLOW_LOCAL_RESPONSE_URL": "true",
-        "SSL_CERT_FILE": answers.cert_path,
-    }
-
-    def answered_request_ids() -> list[str]:
-        with answers.arrived:
-            return [str(answer.body.get("RequestId")) for answer in answers.answers]
-
-    with (
-        RuntimeApi(FUNCTION_ARN, timeout_s=TIMEOUT_S, idle_limit_s=WAIT_S, probe=answered_request_ids) as api,
-        RuntimeProcess(api, RUNTIME_PYTHON, function, tmp_path, credentials, local) as process,
-    ):
-        yield process
-
-
-def answer_to(answers: AnswerEndpoint, event: dict[str, Any]) -> dict[str, Any]:
-    """The one answer CloudFormation's endpoint received for this request."""
-    received = [a.body for a in answers.wait_for(1, timeout_s=5.0) if a.body.get("RequestId") == event["RequestId"]]
-    assert len(received) == 1, f"expected one answer to {event['RequestId']}, got {len(received)}"
-    return received[0]
 
 
 def records_of(runtime: RuntimeProcess, request_id: str) -> list[dict[str, Any]]:
