@@ -46,6 +46,8 @@ SCALED_ABOVE_ZERO = "The service cannot be stopped while it is scaled above 0."
 # ECS's defaults (ECS API reference, ContainerDefinition.stopTimeout; ELB API reference, TargetGroupAttribute).
 DEFAULT_STOP_TIMEOUT_S = 30
 DEFAULT_DEREGISTRATION_DELAY_S = 300
+# A rolling deployment's ARN as ECS shows it (service-deployment/cluster/service/id), for the unit tests.
+ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
 LIST_SERVICES_DEFAULT, LIST_SERVICES_MAX = 10, 100  # ECS API reference, ListServices maxResults
 
 

@@ -30,10 +30,10 @@ from ecs_teardown.core.model import (
     ServiceSnapshot,
 )
 from ecs_teardown.core.ports import CallOutcome, CallResult
+from support.fake_ecs import ROLLOUT
 
 TG_A = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
 TG_B = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-b/fedcba9876543210"
-ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
 AUTO = Settings(drain_timeout_s=None, force=ForceMode.AUTO, wait_for_inactive=True)
 NEVER = Settings(drain_timeout_s=None, force=ForceMode.NEVER, wait_for_inactive=True)
 PREPARED = Preparation(delays=((TG_A, 300),), stop_timeout_s=30)

@@ -26,10 +26,10 @@ from ecs_teardown.core.machine import Kind, Outcome, Phase, Progress, ServiceSta
 from ecs_teardown.core.model import ACTIVE, DRAINING, INACTIVE, ForceMode, ServiceRef, ServiceSnapshot, TeardownRequest
 from ecs_teardown.core.ports import CallOutcome, CallResult, EcsCallError
 from ecs_teardown.core.restore import kept_and_changed, restore_kept
+from support.fake_ecs import ROLLOUT
 
 CLUSTER = "prod"
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
-ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
 WEB = ServiceRef(CLUSTER, "web")
 # The delay of the service's target group could not be read: no drain window is known (its tasks may be held for up
 # to an hour), and `auto` counts the delay as ELB's 300 s default: 300 + 10 + 60 = 370 s.

@@ -14,10 +14,10 @@ from ecs_teardown.core.drain import FastDrain, Preparation, Scaling
 from ecs_teardown.core.guard import STACK_GOING_AWAY, StackGuard, StackStaysError, StackUnreadableError
 from ecs_teardown.core.model import ACTIVE, INACTIVE, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult, StackReadError, StackRecord
+from support.fake_ecs import ROLLOUT
 from support.fake_stacks import ScriptedStacks
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1"
-ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
 SNAPSHOT = ServiceSnapshot(ACTIVE, desired=2, running=2, target_groups=("tg-a",))
 FOUND = Preparation(Scaling(), suspended=True, delays=(("tg-a", 300),), lowered=(("tg-a", 5),), stop_timeout_s=20)
 KEPT = Preparation(Scaling(), suspended=True, stop_timeout_s=45)

@@ -25,8 +25,8 @@ from ecs_teardown.core.machine import (
 from ecs_teardown.core.model import ACTIVE, CODE_DEPLOY, DAEMON, EXTERNAL, ForceMode, ServiceRef, ServiceSnapshot
 from ecs_teardown.core.polling import PollPolicy
 from ecs_teardown.core.ports import CallOutcome, CallResult
+from support.fake_ecs import ROLLOUT
 
-ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
 AUTO = Settings(drain_timeout_s=300.0, force=ForceMode.AUTO, wait_for_inactive=True)
 NEVER = Settings(drain_timeout_s=300.0, force=ForceMode.NEVER, wait_for_inactive=True)
 PREPARED = Progress(preparation=Preparation())

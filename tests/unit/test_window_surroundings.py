@@ -14,8 +14,8 @@ from ecs_teardown.core.drain import FastDrain, Preparation, Scaling
 from ecs_teardown.core.model import ACTIVE, ServiceSnapshot
 from ecs_teardown.core.ports import CallOutcome, CallResult
 from ecs_teardown.core.window import AnsweredError, InvocationWindow
+from support.fake_ecs import ROLLOUT
 
-ROLLOUT = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r9i43YFjvgF"
 SNAPSHOT = ServiceSnapshot(ACTIVE, desired=1, running=1, target_groups=("tg-a",))
 FOUND = Preparation(Scaling(), suspended=True, delays=(("tg-a", 300),), lowered=(("tg-a", 5),), stop_timeout_s=20)
 NO_TIME = "no time left in this invocation for another ECS call"
