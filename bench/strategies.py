@@ -76,6 +76,7 @@ def run_engine(
     service_timeout_s: int = 3600,
     drain_timeout: str = "auto",
     deregistration_delay_s: int | None = None,
+    wait_for_inactive: bool = True,
 ) -> Run:
     """ecs-teardown's engine as the Lambda runs it: invocations of at most 900 s, each keeping 60 s in reserve and
     handing over to a fresh one (which re-reads ECS and starts polling afresh, carrying a HandOver through its wire
@@ -91,6 +92,8 @@ def run_engine(
     properties.update({"Service": names[0]} if len(names) == 1 else {"Services": names})
     if deregistration_delay_s is not None:
         properties["DeregistrationDelaySeconds"] = str(deregistration_delay_s)
+    if not wait_for_inactive:
+        properties["WaitForInactive"] = "false"
     request = parse_properties(properties)
     started_at = clock()
     budget_end = started_at + service_timeout_s - answer_margin_s(service_timeout_s)
