@@ -79,7 +79,13 @@ def _say(reporter: Reporter, event: str, text: str, **fields: Any) -> None:
 def _run(command: Run) -> int:
     args, reporter = command.args, command.reporter
     session = _session(args)
-    targets = _targets(args, session)
+    try:
+        targets = _targets(args, session)
+    except NotFoundError as missing:  # the `cluster` command's cluster
+        if not args.ignore_not_found:
+            raise
+        _say(reporter, "not-found", f"{missing} (ignored: --ignore-not-found)", cluster=args.cluster_name, service=None)
+        return EXIT_OK
     if not targets:
         what = getattr(args, "stack_name", None) or getattr(args, "cluster_name", None) or args.cluster
         _say(reporter, "nothing", f"{args.command} {what!r} has no ECS services left: nothing to do")

@@ -67,6 +67,8 @@ def cluster_services(session: Any, endpoint_url: str | None, cluster: str) -> Ta
     from botocore.exceptions import ClientError
 
     region, name = _cluster(cluster, str(session.region_name))
+    match = CLUSTER_ARN_RE.fullmatch(cluster)
+    _check_accounts(session, endpoint_url, {match.group("account")} if match else set())  # not ours: not a same name
     client = session.client("ecs", region_name=region, endpoint_url=endpoint_url)
     names: list[str] = []
     try:

@@ -170,6 +170,27 @@ def test_cluster_tears_down_every_service_of_the_cluster(moto_url, capsys):
     assert code == 1 and "cluster 'nowhere' not found" in err
 
 
+def test_cluster_with_ignore_not_found_accepts_a_missing_cluster(moto_url, capsys):
+    code, out, err = run(capsys, "cluster", "nowhere", "--ignore-not-found", "--endpoint-url", moto_url)
+    assert code == 0 and err == ""
+    assert "cluster 'nowhere' not found" in out and "(ignored: --ignore-not-found)" in out
+    code, out, _ = run(capsys, "cluster", "nowhere", "--ignore-not-found", "--json", "--endpoint-url", moto_url)
+    (line,) = [json.loads(text) for text in out.splitlines()]
+    assert code == 0 and line["event"] == "not-found" and line["cluster"] == "nowhere" and line["service"] is None
+
+
+def test_a_cluster_arn_of_another_account_is_refused_not_taken_for_the_same_name_here(moto_url, capsys):
+    ecs = make_services(moto_url, "prod", "web")  # this account's cluster of the same name: left alone
+    code, out, err = run(
+        capsys, "cluster", "arn:aws:ecs:us-east-1:999999999999:cluster/prod", "--yes", "--endpoint-url", moto_url
+    )
+    assert code == 2 and "account 999999999999" in err and "gone" not in out
+    assert status(ecs, "prod", "web") == "ACTIVE"
+    code, out, _ = run(capsys, "cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "--endpoint-url", moto_url)
+    assert code == 0, out  # this account's ARN: torn down
+    assert status(ecs, "prod", "web") == "INACTIVE"
+
+
 def test_json_is_json_on_every_line_with_a_schema_version(moto_url, capsys):
     make_services(moto_url, "prod", "web")
     for argv in (
