@@ -39,6 +39,24 @@ def test_each_partition_s_answer_host_is_accepted(partition: str, host: str) -> 
     assert check_response_url(f"https://{host}/path?X-Amz-Signature=x", allow_local=False).hostname == host
 
 
+BOTOCORE_REGIONS = [  # every real region of every partition (the "-global" entries are endpoints, not regions)
+    (p["id"], region)
+    for p in BOTOCORE_PARTITIONS["partitions"]
+    for region in p["regions"]
+    if not region.endswith("-global")
+]
+
+
+@pytest.mark.parametrize(("partition", "region"), BOTOCORE_REGIONS)
+def test_every_region_s_arns_are_read(partition: str, region: str) -> None:
+    """`!Ref` of an AWS::ECS::Service is its ARN: one from any region botocore knows must be read, as must its
+    cluster's (a region of the European Sovereign Cloud, eusc-de-east-1, once was not)."""
+    service = f"arn:{partition}:ecs:{region}:123456789012:service/prod/web"
+    cluster = f"arn:{partition}:ecs:{region}:123456789012:cluster/prod"
+    (ref,) = parse_properties({"Service": service, "Cluster": cluster}).services
+    assert (ref.cluster, ref.name) == ("prod", "web")
+
+
 @pytest.mark.parametrize("host", ["s3.amazonaws.eu.example.com", "amazonaws.eu", "x.ic.gov", "x.adc-e.uk"])
 def test_look_alikes_of_the_new_suffixes_are_refused(host: str) -> None:
     with pytest.raises(ResponseUrlError, match=f"refusing to answer to host '{host}': not an AWS host"):

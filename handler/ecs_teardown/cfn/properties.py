@@ -26,7 +26,7 @@ from . import partitions
 _NAME = r"[A-Za-z0-9_-]{1,255}"
 NAME_RE = re.compile(rf"{_NAME}", re.ASCII)  # cluster and service names alike
 _PARTITION = r"aws(?:-[a-z]+)*"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
+_REGION = r"[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}"  # eusc-de-east-1 too: botocore partitions.json regionRegex
 _ACCOUNT = r"\d{12}"
 # Used with fullmatch(): `$` would let a trailing newline through, and re.ASCII keeps \d to 0-9.
 CLUSTER_ARN_RE = re.compile(
