@@ -21,6 +21,8 @@ from ecs_teardown.core.model import MAX_DEREGISTRATION_DELAY_S, MAX_DRAIN_TIMEOU
 
 from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
+LAMBDA_MAX_TIMEOUT_S = 900  # Lambda's largest function timeout (Lambda API reference, CreateFunction: Timeout)
+
 
 def _teardown_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
@@ -79,6 +81,20 @@ def _seconds(low: int, high: int) -> Any:
         return int(text)
 
     return parse
+
+
+def _stack_status(text: str) -> str:
+    """A status CloudFormation can show: its API's StackStatus values, from the model botocore ships."""
+    import difflib
+
+    import botocore.session
+
+    known = botocore.session.get_session().get_service_model("cloudformation").shape_for("StackStatus").enum
+    if text not in known:
+        close = difflib.get_close_matches(text, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not a CloudFormation stack status{hint}")
+    return text
 
 
 def _auto_or_seconds(low: int, high: int) -> Any:
@@ -189,12 +205,17 @@ def _invoke_parser(commands: Any) -> None:
     local.add_argument(
         "--stack-status",
         metavar="STATUS",
+        type=_stack_status,
         help="what CloudFormation shows for the event's StackId, e.g. DELETE_IN_PROGRESS (default: ask it with "
         "DescribeStacks); a hand-made event's StackId names no real stack",
     )
     local.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)")
     local.add_argument(
-        "--timeout", type=float, default=900.0, metavar="SECONDS", help="the Lambda timeout to simulate (default 900)"
+        "--timeout",
+        type=_seconds(1, LAMBDA_MAX_TIMEOUT_S),
+        default=LAMBDA_MAX_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"the Lambda timeout to simulate (default {LAMBDA_MAX_TIMEOUT_S}, as Lambda allows: 1 to 900)",
     )
     local.add_argument("--function-name", default="ecs-teardown-local", help="the simulated function's name")
     local.set_defaults(run=_run_invoke)

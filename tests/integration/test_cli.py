@@ -222,6 +222,10 @@ def test_version_is_the_package_s(capsys):
         (["services", "--service", "bad name!"], "bad name!"),
         (["services", "--service", "web", "--service", "web"], "more than once"),
         (["nonsense"], "invalid choice"),
+        (["invoke", "events/delete.json", "--timeout", "-5"], "--timeout: expected whole seconds from 1 to 900"),
+        (["invoke", "events/delete.json", "--timeout", "901"], "--timeout: expected whole seconds from 1 to 900"),
+        (["invoke", "events/delete.json", "--stack-status", "DELETE_INPROGRESS"], "did you mean DELETE_IN_PROGRESS?"),
+        (["invoke", "events/delete.json", "--stack-status", "BOGUS"], "'BOGUS' is not a CloudFormation stack status"),
     ],
 )
 def test_bad_usage_exits_2_and_says_why(moto_url, capsys, argv, says):
