@@ -89,7 +89,8 @@ def _stack_status(text: str) -> str:
 
     import botocore.session
 
-    known = botocore.session.get_session().get_service_model("cloudformation").shape_for("StackStatus").enum
+    shape = botocore.session.get_session().get_service_model("cloudformation").shape_for("StackStatus")
+    known: list[str] = shape.enum  # type: ignore[attr-defined]  # a StringShape's; the stubs type it as Shape
     if text not in known:
         close = difflib.get_close_matches(text, known, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
