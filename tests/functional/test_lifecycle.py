@@ -213,6 +213,8 @@ def test_wait_for_inactive_false_answers_once_the_delete_is_accepted(monkeypatch
     run = run_handler(monkeypatch, answers, event_for("delete.json", properties), ecs)
     assert run.answer["Status"] == "SUCCESS"
     assert web.status(ecs.clock.now) == "DRAINING"
+    last_call, last_time = ecs.calls[-1][1], ecs.calls[-1][0]
+    assert last_call == "DeleteService" and last_time == web.deleted_at, "answered at the delete: no read after it"
 
 
 def test_already_gone_cluster_or_service_succeeds(monkeypatch, answers, event_for, ecs):

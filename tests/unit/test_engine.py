@@ -269,6 +269,9 @@ def test_wait_for_inactive_false_ends_once_delete_is_accepted() -> None:
     assert result.all_done
     assert result.services[0].phase is Phase.DELETE_ACCEPTED
     assert clock.now < 60
+    describes = gateway.describes
+    assert gateway.calls[-1][0] == "delete" and gateway.calls[-1][3] == clock.now, "done at the delete, not later"
+    assert result.rounds == describes, "no reading after the accepted delete"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -139,6 +139,17 @@ def test_an_accepted_delete_waits_for_inactive(action: Action, forced: bool) -> 
     assert after == replace(expected, phase=Phase.DRAINING)
 
 
+@pytest.mark.parametrize(("outcome", "forced"), [(CallOutcome.ACCEPTED, True), (CallOutcome.NOT_ACTIVE, False)])
+def test_without_wait_for_inactive_a_delete_ecs_took_is_the_end_at_once(outcome: CallOutcome, forced: bool) -> None:
+    """DeleteService answered with the service: no reading after it is needed (nor made) to call it done."""
+    after = apply(BEFORE, FORCE, CallResult(outcome), NOW, wait_for_inactive=False)
+    progress = replace(BEFORE.progress, delete_accepted=True)
+    why = "DeleteService accepted; WaitForInactive is false"
+    assert after == replace(
+        BEFORE, progress=progress, forced=forced, outcome=Outcome.DONE, phase=Phase.DELETE_ACCEPTED, why=why
+    )
+
+
 @pytest.mark.parametrize("action", [DELETE, FORCE])
 def test_a_delete_of_a_service_already_being_deleted_counts_as_accepted_without_force(action: Action) -> None:
     after = apply(BEFORE, action, CallResult(CallOutcome.NOT_ACTIVE, "ServiceNotActiveException"), NOW)

@@ -247,7 +247,8 @@ class _Round:
             else:
                 # ECS acted during the call: what counts from it (a drain's timeout, a blocked delete's wait)
                 # counts from its end, never from before ECS's own moment.
-                state, result = apply(state, action, call, self.clock()), call.outcome.value
+                wait = self.settings.wait_for_inactive
+                state, result = apply(state, action, call, self.clock(), wait), call.outcome.value
                 self.writes_throttled = self.writes_throttled or call.throttled
         states[name] = state
         acted = action.kind is not Kind.WAIT

@@ -17,6 +17,7 @@ from .ports import CallOutcome, CallResult
 # How long a drained service's DeleteService may be refused with "deployments are active" before the teardown stops
 # the deployment (ECS controller) or names it (CodeDeploy); twice this, and it deletes with force or fails.
 DEPLOYMENT_WAIT_S = 60.0
+NOT_WAITING = "DeleteService accepted; WaitForInactive is false"
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _without_writes(snapshot: ServiceSnapshot, progress: Progress, settings: Set
         return Action(Kind.DONE, Phase.GONE, why=what)
     if progress.delete_accepted or snapshot.status == DRAINING:
         if not settings.wait_for_inactive:
-            return Action(Kind.DONE, Phase.DELETE_ACCEPTED, why="DeleteService accepted; WaitForInactive is false")
+            return Action(Kind.DONE, Phase.DELETE_ACCEPTED, why=NOT_WAITING)
         return Action(Kind.WAIT, Phase.DRAINING, why=f"{snapshot.status}: waiting for INACTIVE")
     if snapshot.status != ACTIVE:
         # A status this table does not know yet: look again rather than act on a guess.
@@ -228,8 +229,11 @@ def begin(state: ServiceState, action: Action) -> ServiceState:
     return replace(state, phase=action.phase, why=action.why, outcome=outcome)
 
 
-def apply(state: ServiceState, action: Action, call: CallResult, now: float) -> ServiceState:
-    """What the ECS call the action made (a scale-down, a delete, a deployment's stop) changed."""
+def apply(
+    state: ServiceState, action: Action, call: CallResult, now: float, wait_for_inactive: bool = True
+) -> ServiceState:
+    """What the ECS call the action made (a scale-down, a delete, a deployment's stop) changed. A delete ECS took
+    is the end without WaitForInactive: no later reading needed (DeleteService answered with the service)."""
     if call.outcome is CallOutcome.GONE:
         return finish(state, Outcome.DONE, Phase.GONE, call.detail or "not found")
     if call.outcome is CallOutcome.RETRY_LATER:
@@ -248,7 +252,8 @@ def apply(state: ServiceState, action: Action, call: CallResult, now: float) -> 
         return replace(state, drain_started_at=now) if accepted else state
     forced = state.forced or (action.force and call.outcome is CallOutcome.ACCEPTED)
     phase = Phase.DRAINING if call.outcome is CallOutcome.ACCEPTED else state.phase
-    return replace(state, progress=replace(state.progress, delete_accepted=True), forced=forced, phase=phase)
+    deleting = replace(state, progress=replace(state.progress, delete_accepted=True), forced=forced, phase=phase)
+    return deleting if wait_for_inactive else finish(deleting, Outcome.DONE, Phase.DELETE_ACCEPTED, NOT_WAITING)
 
 
 def prepared(state: ServiceState, preparation: Preparation) -> ServiceState:
