@@ -34,8 +34,8 @@ def test_answer_margin(service_timeout_s: int, margin_s: float) -> None:
 def advice(service_timeout_s: int, timeout_s: int, work_s: int, covered_s: int, least_s: int, serves: str) -> str:
     return (
         f"{service_timeout_s} s cannot be covered by this function: its Timeout (about {timeout_s} s) leaves "
-        f"{work_s} s of work per invocation after a 60 s reserve, and Lambda's recursive loop detection allows 10 "
-        f"invocations in a row, {covered_s} s in all. Give the function a Timeout of at least {least_s} s; with this "
+        f"{work_s} s of work per invocation after a 60 s reserve, and hand-overs stop at 10 invocations (below "
+        f"Lambda's recursive loop detection), {covered_s} s in all. Give the function a Timeout of at least {least_s} s; with this "
         f"one it can serve {serves}"
     )
 

@@ -1,4 +1,5 @@
-"""What Create, Update and Delete do, given a CloudFormation event and the handler's edges (edges.py).
+"""What Create and Update do, and what Delete (delete.py) shares with them: the request from the properties, the
+function's scope, TeardownError; given a CloudFormation event and the handler's edges (edges.py).
 protocol.py wires these to crhelper; tests and the local invoke pass their own edges.
 """
 

@@ -18,7 +18,7 @@ from .model import MAX_SERVICE_TIMEOUT_S
 from .results import TeardownResult
 
 # Lambda's recursive loop detection stops a chain of invocations of one function after about 16 (Lambda developer
-# guide, "Recursive loop detection"); the next one would be dropped without a word. 10 invocations stay well below
+# guide, "Recursive loop detection"): it stops the next one and only notifies the account. 10 invocations stay below
 # it, and with the template's 900 s Timeout cover 10 x (900 - 60) = 8400 s, more than the longest ServiceTimeout.
 MAX_INVOCATIONS = 10
 # Kept back from the invocation's end for what follows the last ECS call: a hand-over and, should it fail, the answer
@@ -47,8 +47,9 @@ def coverage_problem(service_timeout_s: int, timeout_s: float) -> str:
     longest_text = f"a ServiceTimeout of at most {longest} s" if longest else "no ServiceTimeout at all"
     return (
         f"{service_timeout_s} s cannot be covered by this function: its Timeout (about {timeout_s:.0f} s) leaves "
-        f"{per_invocation_s:.0f} s of work per invocation after a {LAMBDA_RESERVE_S:.0f} s reserve, and Lambda's "
-        f"recursive loop detection allows {MAX_INVOCATIONS} invocations in a row, {covered_s:.0f} s in all. Give the "
+        f"{per_invocation_s:.0f} s of work per invocation after a {LAMBDA_RESERVE_S:.0f} s reserve, and hand-overs "
+        f"stop at {MAX_INVOCATIONS} invocations (below Lambda's recursive loop detection), {covered_s:.0f} s in all. "
+        "Give the "
         f"function a Timeout of at least {least_timeout_s} s; with this one it can serve {longest_text}"
     )
 
