@@ -8,7 +8,8 @@
                                         `sam local invoke -e` would, but with no Docker
 
 Exit codes: 0 all gone (invoke: the answer was SUCCESS), 1 some failed or a named target not found (invoke: FAILED
-or no answer), 2 usage or configuration, 130 interrupted. An error that stops the command is one line on stderr; each target's outcome goes to stdout.
+or no answer), 2 usage or configuration, 130 interrupted. An error that stops the command is one line on stderr;
+each target's outcome goes to stdout.
 """
 
 from __future__ import annotations
