@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
 from ecs_teardown.core.model import MISSING, ForceMode, ServiceRef, TeardownRequest
@@ -222,18 +222,20 @@ def _confirmed(args: Any, requests: list[TeardownRequest], gateway_for: GatewayF
         )
         return False
     plan(requests, gateway_for, reporter)
-    answer = _ask(f"Tear down these {count} service(s)? Only 'yes' goes ahead: ")
+    # With --json, stdout is for JSON lines only: the question goes where the person is, stderr.
+    answer = _ask(f"Tear down these {count} service(s)? Only 'yes' goes ahead: ", sys.stderr if args.json else None)
     if answer.strip().lower() != "yes":
-        print("ecs-teardown: not confirmed; nothing was changed", file=sys.stderr)
+        _fail(reporter, "not confirmed; nothing was changed", EXIT_USAGE)
         return False
     return True
 
 
-def _ask(prompt: str, wait_s: float = ANSWER_WAIT_S) -> str:
+def _ask(prompt: str, out: IO[str] | None = None, wait_s: float = ANSWER_WAIT_S) -> str:
     """A line typed on the terminal, or '' after `wait_s`. Not input(): a Ctrl-C that lands just before input()'s
     blocking read is only acted on after Enter; waiting in short select() turns lets it interrupt at once."""
-    sys.stdout.write(prompt)
-    sys.stdout.flush()
+    out = out or sys.stdout
+    out.write(prompt)
+    out.flush()
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         ready, _, _ = select.select([sys.stdin], [], [], 0.2)

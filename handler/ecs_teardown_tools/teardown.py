@@ -8,6 +8,7 @@ a live table on a terminal, one line per step otherwise, one JSON object per lin
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -109,6 +110,7 @@ class Reporter:
 
     def __init__(self, out: IO[str], as_json: bool, live: bool) -> None:
         self.out, self.as_json, self.live = out, as_json, live and not as_json
+        self.closed = False  # the reader of `out` went away
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self.width = 0  # of the service column, so the plain lines' columns line up
@@ -125,9 +127,7 @@ class Reporter:
             self.view.expect(requests)
 
     def emit(self, record: dict[str, Any]) -> None:
-        with self._lock:
-            self.out.write(json.dumps({"schema": JSON_SCHEMA_VERSION, **record}) + "\n")
-            self.out.flush()
+        self._write(json.dumps({"schema": JSON_SCHEMA_VERSION, **record}) + "\n")
 
     def step(self, step: Step) -> None:
         snapshot = step.snapshot
@@ -141,17 +141,27 @@ class Reporter:
         status = snapshot.status if snapshot else ""
         call = f" [{step.kind.value}{' force' if step.force else ''}: {step.result}]" if step.result else ""
         row = f"{step.service!s:<{self.width}}  {step.phase.value:<15} {status:<9} {counts}{call}"
-        with self._lock:
-            self.out.write(f"{time.monotonic() - self.started:7.1f}s  {row}\n")
-            self.out.flush()
+        self._write(f"{time.monotonic() - self.started:7.1f}s  {row}\n")
 
     def line(self, text: str) -> None:
         if self.view is not None:  # ends the live table, which stays on screen above the line
             self.view.line(text)
             return
+        self._write(text + "\n")
+
+    def _write(self, text: str) -> None:
+        """A reader that went away (`| head -1`) ends the output, not the teardown: the services still go (or are
+        put back), and the exit code still says which. Later writes, the interpreter's last flush included, go to
+        /dev/null instead of raising BrokenPipeError from a teardown thread."""
         with self._lock:
-            self.out.write(text + "\n")
-            self.out.flush()
+            if self.closed:
+                return
+            try:
+                self.out.write(text)
+                self.out.flush()
+            except BrokenPipeError:
+                self.closed = True
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
 
     def stop(self) -> None:
         """End the live table, if any, leaving its last state on screen."""

@@ -540,3 +540,91 @@ def test_a_service_torn_down_keeps_its_scaling_suspended_and_the_lowered_delay(a
     assert state(ecs(aws), "fast", "web")[0] == "INACTIVE"
     assert set(suspension(scaling, "fast").values()) == {True}  # the target goes with the service's stack
     assert delay(elbv2, arn) == "5"
+
+
+def read_first_line_then_go_away(argv: list[str]) -> tuple[int, str, str]:
+    """The command piped into `head -1`: its first line is read, then the reader closes the pipe while the
+    teardown goes on. Returns (exit code, the line, stderr)."""
+    process = subprocess.Popen(
+        [str(SCRIPT), *argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=user_env(), cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read()
+        return process.wait(timeout=60), first, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_a_reader_that_goes_away_ends_the_output_not_the_teardown_nor_the_restore(aws, json_output: bool) -> None:
+    """`| head -1` on a teardown whose service is kept (it cannot drain in time, and force is refused): the rest
+    of the run still happens, its auto scaling and delay are put back, and the exit code says it was kept."""
+    cluster = f"pipe-{'json' if json_output else 'text'}"
+    elbv2, scaling, arn = autoscaling_and_group(aws, cluster)
+    aws.play(cluster, "web", Timeline(tasks=2, task_stop_s=120, draining_s=1))
+    argv = ["services", "--cluster", cluster, "--service", "web", "--deregistration-delay", "5", "--yes"]
+    argv += [
+        "--force",
+        "never",
+        "--drain-timeout",
+        "1",
+        "--endpoint-url",
+        aws.url,
+        *(["--json"] if json_output else []),
+    ]
+    code, first, err = read_first_line_then_go_away(argv)
+    assert (code, err) == (1, ""), err
+    assert first.strip()
+    assert set(suspension(scaling, cluster).values()) == {False} and delay(elbv2, arn) == "300"
+
+
+def test_a_reader_that_goes_away_does_not_stop_a_teardown_that_succeeds(aws) -> None:
+    client = make_services(aws, "pipe-ok", "web", "api")
+    aws.play("pipe-ok", "web", Timeline(tasks=2, task_stop_s=1, draining_s=1))
+    argv = ["services", "--cluster", "pipe-ok", "--service", "web", "--service", "api", "--yes", "--json"]
+    code, first, err = read_first_line_then_go_away([*argv, "--endpoint-url", aws.url])
+    assert (code, err) == (0, "")
+    assert json.loads(first)["schema"] == 1
+    assert state(client, "pipe-ok", "web")[0] == state(client, "pipe-ok", "api")[0] == "INACTIVE"
+
+
+@pytest.mark.parametrize(("answer", "code"), [(b"yes\n", 0), (b"no\n", 2)])
+def test_with_json_the_question_goes_to_stderr_and_stdout_stays_json(aws, answer: bytes, code: int) -> None:
+    cluster = f"asked-json-{code}"
+    client = make_services(aws, cluster, "web")
+    primary, secondary = os.openpty()
+    process = subprocess.Popen(
+        [str(SCRIPT), "services", "--cluster", cluster, "--service", "web", "--json", "--endpoint-url", aws.url],
+        stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=user_env(),
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        asked, deadline = b"", time.monotonic() + 30
+        while b"Only 'yes' goes ahead: " not in asked and time.monotonic() < deadline and process.poll() is None:
+            if select.select([process.stderr], [], [], 0.2)[0]:
+                asked += os.read(process.stderr.fileno(), 4096)
+        assert asked == b"Tear down these 1 service(s)? Only 'yes' goes ahead: "
+        os.write(primary, answer)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+        os.close(secondary)
+        os.close(primary)
+    records = [json.loads(line) for line in out.decode().splitlines()]  # every line JSON
+    assert process.returncode == code and records[0]["event"] == "plan"
+    if code == 0:
+        assert records[-1]["event"] == "summary" and state(client, cluster, "web")[0] == "INACTIVE"
+    else:
+        assert records[-1] == {
+            "schema": 1, "event": "error", "message": "not confirmed; nothing was changed", "exit_code": 2
+        }  # fmt: skip
+        assert err == b"ecs-teardown: not confirmed; nothing was changed\n"
+        assert state(client, cluster, "web") == ("ACTIVE", 2)
