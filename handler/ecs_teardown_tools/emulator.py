@@ -14,7 +14,8 @@ deployment in progress (two task sets, moto's own), which keeps it refusing unti
 Express Mode service. For demos and local trials only.
 
 `python -m ecs_teardown_tools.emulator --port 5000` (`make emulator`) serves it on its own, with a cluster `demo`
-to tear down, until Ctrl-C (or `--for SECONDS`): the README's emulator examples run against it. `--rollout web`
+to tear down (`web`, `api`, `worker` and the DAEMON `agent`: every service the sample events in events/ name), until
+Ctrl-C (or `--for SECONDS`): the README's emulator examples and the sample events run against it. `--rollout web`
 (or `web=SECONDS`) starts `web` with a rolling deployment in progress.
 """
 
@@ -153,9 +154,15 @@ def _begin_blue_green(backend: Any, service: Any, blue_green: BlueGreen, now: fl
     backend.update_service_primary_task_set(service.cluster_arn, service.arn, blue_green.task_sets[0])
 
 
-# The emulator command's cluster: name, running tasks, seconds for them to stop, seconds DRAINING.
+# The emulator command's cluster, holding every service the sample events in events/ name: name, scheduling,
+# running tasks, seconds for them to stop, seconds DRAINING.
 DEMO_CLUSTER = "demo"
-DEMO_SERVICES = (("web", 3, 3.0, 2.0), ("worker", 2, 3.0, 2.0))
+DEMO_SERVICES = (
+    ("web", "REPLICA", 3, 3.0, 2.0),
+    ("api", "REPLICA", 2, 3.0, 2.0),
+    ("worker", "REPLICA", 2, 3.0, 2.0),
+    ("agent", "DAEMON", 2, 3.0, 2.0),
+)
 DEMO_FOR_S = 3600.0  # the emulator stops on its own after this long, unless told otherwise
 
 
@@ -183,7 +190,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ecs_teardown_tools.emulator",
         description="moto's server on 127.0.0.1 playing ECS (drains take seconds), with a cluster 'demo' holding "
-        "the services 'web' and 'worker'. Any credentials are accepted. Ctrl-C stops it.",
+        "the REPLICA services 'web', 'api' and 'worker' and the DAEMON service 'agent' (every service the sample "
+        "events name). Any credentials are accepted. Ctrl-C stops it.",
     )
     parser.add_argument(
         "--port", type=_port, default=5000, help="the port on 127.0.0.1 (default 5000; 0: any free one)"
@@ -211,7 +219,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _announce(aws: EmbeddedAws, rollouts: dict[str, Rollout], seconds: float) -> None:
     """What it serves, where, and until when: printed once it serves."""
-    names = ", ".join(f"{name} ({tasks} tasks)" for name, tasks, *_ in DEMO_SERVICES)
+    names = ", ".join(
+        f"{name} ({tasks} tasks{', DAEMON' if scheduling == 'DAEMON' else ''})"
+        for name, scheduling, tasks, *_ in DEMO_SERVICES
+    )
     print(f"emulator: moto's server on {aws.url} (account {aws.account}, region {aws.region})", flush=True)
     print(f"emulator: cluster {DEMO_CLUSTER}: {names}; any credentials are accepted", flush=True)
     for name, rollout in rollouts.items():
@@ -260,8 +271,13 @@ def _demo_cluster(aws: EmbeddedAws, rollouts: dict[str, Rollout]) -> None:
     ecs = aws.client("ecs")
     ecs.create_cluster(clusterName=DEMO_CLUSTER)
     ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 64}])
-    for name, tasks, stop_s, draining_s in DEMO_SERVICES:
-        ecs.create_service(cluster=DEMO_CLUSTER, serviceName=name, taskDefinition="app", desiredCount=tasks)
+    for name, scheduling, tasks, stop_s, draining_s in DEMO_SERVICES:
+        count = {"desiredCount": tasks} if scheduling == "REPLICA" else {}  # ECS refuses a DAEMON's desiredCount
+        ecs.create_service(
+            cluster=DEMO_CLUSTER, serviceName=name, taskDefinition="app", schedulingStrategy=scheduling, **count
+        )
+        if scheduling == "DAEMON":  # ECS counts a DAEMON's desired tasks itself (one an instance); moto leaves 0
+            aws._backend().services[f"{DEMO_CLUSTER}:{name}"].desired_count = tasks
         timeline = Timeline(tasks=tasks, task_stop_s=stop_s, draining_s=draining_s, rollout=rollouts.get(name))
         aws.play(DEMO_CLUSTER, name, timeline)
 

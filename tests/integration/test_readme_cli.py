@@ -131,7 +131,8 @@ def test_the_readme_s_emulator_examples_run_as_written(emulator) -> None:
     url = f"http://127.0.0.1:{port}"
     assert banner == [
         f"emulator: moto's server on {url} (account 123456789012, region us-east-1)",
-        "emulator: cluster demo: web (3 tasks), worker (2 tasks); any credentials are accepted",
+        "emulator: cluster demo: web (3 tasks), api (2 tasks), worker (2 tasks), agent (2 tasks, DAEMON); any "
+        "credentials are accepted",
         "emulator: stops after 3600 s, or on Ctrl-C",
     ]
     _, examples = emulator_examples()
@@ -166,9 +167,11 @@ def check_output(command: str, argv: list[str], out: str, url: str) -> None:
         assert "--dry-run" in argv
         would = "would: scale to zero, wait for the tasks, delete, wait for INACTIVE"
         assert out.splitlines() == [
+            "demo/agent   ACTIVE  desired 2, running 2, pending 0  would: delete, wait for INACTIVE",  # the DAEMON
+            f"demo/api     ACTIVE  desired 2, running 2, pending 0  {would}",
             f"demo/web     ACTIVE  desired 3, running 3, pending 0  {would}",
             f"demo/worker  ACTIVE  desired 2, running 2, pending 0  {would}",
-            "dry run: 2 service(s) planned, 0 not found; nothing was changed",
+            "dry run: 4 service(s) planned, 0 not found; nothing was changed",
         ]
         assert status == {"web": "ACTIVE"}
     elif command == "services":
