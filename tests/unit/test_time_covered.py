@@ -29,7 +29,9 @@ def test_refusal_names_the_timeout_and_its_advice_is_accepted(timeout_s: int, se
         check_time_covered(request(service_timeout), context(timeout_s))
     reason = str(refused.value)
     assert reason.startswith(f"Property ServiceTimeout: {service_timeout} s cannot be covered by this function: ")
-    assert f"its Timeout (about {timeout_s} s)" in reason and f"allows {MAX_INVOCATIONS} invocations" in reason
+    assert (
+        f"its Timeout (about {timeout_s} s)" in reason and f"hand-overs stop at {MAX_INVOCATIONS} invocations" in reason
+    )
     advised_timeout = int(re.search(r"a Timeout of at least (\d+) s", reason).group(1))  # type: ignore[union-attr]
     check_time_covered(request(service_timeout), context(advised_timeout))
     with pytest.raises(PropertyError):
