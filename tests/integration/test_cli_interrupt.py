@@ -77,3 +77,41 @@ def test_a_second_ctrl_c_exits_at_once() -> None:
         process.communicate(timeout=20)
     assert process.returncode == 130
     assert time.monotonic() - started < 5
+
+
+def sigint_as_from_a_terminal() -> None:
+    """In the child: SIGINT as a terminal's shell leaves it (a background CI job starts with it ignored, and Python
+    then installs no KeyboardInterrupt for it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def test_ctrl_c_stops_a_local_invoke_where_it_is_and_exits_130() -> None:
+    """README, "Trying it locally": the handler stops where it is, as a Lambda cut off would; what it changed stays."""
+    with EmbeddedAws() as aws:
+        ecs: Any = boto3.client("ecs", endpoint_url=aws.url, region_name="us-east-1")
+        ecs.create_cluster(clusterName="demo")
+        ecs.register_task_definition(family="web", containerDefinitions=[{"name": "w", "image": "n", "memory": 64}])
+        ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
+        aws.play("demo", "web", Timeline(task_stop_s=60, draining_s=1, tasks=2))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SSL_CERT"))}
+        argv = ["invoke", "events/delete.json", "--endpoint-url", aws.url, "--stack-status", "DELETE_IN_PROGRESS"]
+        process = subprocess.Popen(
+            [str(SCRIPT), *argv], cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_from_a_terminal,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not aws.timed.writes:
+                time.sleep(0.1)
+            assert aws.timed.writes, "the invoke scaled web down"
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate(timeout=10)
+        web = ecs.describe_services(cluster="demo", services=["web"])["services"][0]
+    assert process.returncode == 130, err[-2000:]
+    assert "ecs-teardown: interrupted" in err and "Traceback" not in err
+    assert (web["status"], web["desiredCount"]) == ("ACTIVE", 0), "what it changed stays changed"
