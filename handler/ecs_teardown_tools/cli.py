@@ -15,12 +15,14 @@ each target's outcome goes to stdout.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, NoReturn
 
 from ecs_teardown.core.model import MAX_DEREGISTRATION_DELAY_S, MAX_DRAIN_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S
 
 from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from .targets import DEFAULT_CLUSTER
 
 LAMBDA_MAX_TIMEOUT_S = 900  # Lambda's largest function timeout (Lambda API reference, CreateFunction: Timeout)
 
@@ -28,6 +30,7 @@ LAMBDA_MAX_TIMEOUT_S = 900  # Lambda's largest function timeout (Lambda API refe
 def _teardown_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--drain-timeout",
+        action=_Once,
         type=_auto_or_seconds(0, MAX_DRAIN_TIMEOUT_S),
         default="auto",  # a string default goes through `type` too: None
         metavar="auto|SECONDS",
@@ -36,6 +39,7 @@ def _teardown_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--deregistration-delay",
+        action=_Once,
         type=_seconds(0, MAX_DEREGISTRATION_DELAY_S),
         default=None,
         metavar="SECONDS",
@@ -44,6 +48,7 @@ def _teardown_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--force",
+        action=_Once,
         choices=["auto", "always", "never"],
         default="auto",
         help="auto: force only when the drain timed out or a scale-down is impossible (default); "
@@ -51,37 +56,66 @@ def _teardown_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--timeout",
+        action=_Once,
         type=_seconds(1, 86400),
         default=MAX_SERVICE_TIMEOUT_S,
         metavar="SECONDS",
         help=f"give up (exit 1) on services not gone after this long (default {MAX_SERVICE_TIMEOUT_S})",
     )
-    command.add_argument("--dry-run", action="store_true", help="print the plan for each service; change nothing")
-    command.add_argument("--yes", action="store_true", help="tear down without asking (needed when not on a terminal)")
+    for flag, text in (  # flags: saying one twice changes nothing
+        ("--dry-run", "print the plan for each service; change nothing"),
+        ("--yes", "tear down without asking (needed when not on a terminal)"),
+        ("--no-wait", "done once ECS accepted the delete, without waiting for INACTIVE"),
+        ("--ignore-not-found", "a named service or cluster that does not exist is no error (exit 0)"),
+        ("--json", "one JSON object per line, for pipelines"),
+    ):
+        command.add_argument(flag, action="store_true", help=text)
     command.add_argument(
-        "--no-wait",
-        action="store_true",
-        help="done once ECS accepted the delete, without waiting for INACTIVE",
+        "--endpoint-url", action=_Once, type=_endpoint_url, help="AWS endpoint for every call, e.g. an emulator"
     )
-    command.add_argument(
-        "--ignore-not-found",
-        action="store_true",
-        help="a named service or cluster that does not exist is no error (exit 0)",
-    )
-    command.add_argument("--json", action="store_true", help="one JSON object per line, for pipelines")
-    command.add_argument("--endpoint-url", help="AWS endpoint for every call, e.g. an emulator")
-    command.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
-    command.add_argument("--profile", help="AWS profile (default: the standard AWS configuration)")
+    command.add_argument("--region", action=_Once, help="AWS region (default: the standard AWS configuration)")
+    command.add_argument("--profile", action=_Once, help="AWS profile (default: the standard AWS configuration)")
     command.set_defaults(run=_run_teardown)
+
+
+class _Once(argparse.Action):
+    """A single-value option: given a second time, it is an error (which one was meant?); the last one never wins."""
+
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option_string: Any = None) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in given:
+            raise argparse.ArgumentError(self, "given more than once: give it once")
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
 
 
 def _seconds(low: int, high: int) -> Any:
     def parse(text: str) -> int:
-        if not text.isdigit() or not low <= int(text) <= high:
+        digits = text.lstrip("0") or "0"  # ASCII digits only: str.isdigit() takes '²' and '١٢' too
+        if not re.fullmatch("[0-9]+", text) or len(digits) > len(str(high)) or not low <= int(digits) <= high:
             raise argparse.ArgumentTypeError(f"expected whole seconds from {low} to {high}, got {text!r}")
-        return int(text)
+        return int(digits)
 
     return parse
+
+
+def _endpoint_url(text: str) -> str:
+    """An http(s) URL with a host and, if any, a port from 1 to 65535: what botocore sends requests to (a URL it
+    cannot would be its ValueError traceback at the first call)."""
+    from urllib.parse import urlsplit
+
+    from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    try:
+        parts = urlsplit(text)
+        well_formed = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # an unclosed [IPv6 address; a port (.port) that is not a number from 0 to 65535
+        well_formed = False
+    if not (well_formed and (is_valid_endpoint_url(text) or is_valid_ipv6_endpoint_url(text))):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http:// or https:// URL with a host, e.g. http://127.0.0.1:5000"
+        )
+    return text
 
 
 def _stack_status(text: str) -> str:
@@ -143,7 +177,11 @@ def _version() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its usage errors on one line (and where to read more), as every other error of the command."""
+    """argparse, with its usage errors on one line (and where to read more), as every other error of the command;
+    and no abbreviated options (`--no` would be --no-wait): a typo is an error. Its subcommands' parsers are _Parsers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "allow_abbrev": False})
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see: {self.prog} --help)\n")
@@ -160,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scale each service to zero, wait for its tasks to stop, delete it (with force only when it "
         "must) and wait until ECS reports it INACTIVE. Services proceed in parallel.",
     )
-    services.add_argument("--cluster", default="default", help="cluster name or ARN (default: default)")
+    services.add_argument(
+        "--cluster", action=_Once, default=DEFAULT_CLUSTER, help="cluster name or ARN (default: default)"
+    )
     services.add_argument(
         "--service",
         action="append",
@@ -202,24 +242,32 @@ def _invoke_parser(commands: Any) -> None:
     local.add_argument("event", help="the event file (JSON), e.g. events/delete.json")
     local.add_argument(
         "--endpoint-url",
+        action=_Once,
+        type=_endpoint_url,
         help="ECS and CloudFormation endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL_ECS / _CLOUDFORMATION or AWS)",
     )
     local.add_argument(
         "--stack-status",
         metavar="STATUS",
+        action=_Once,
         type=_stack_status,
         help="what CloudFormation shows for the event's StackId, e.g. DELETE_IN_PROGRESS (default: ask it with "
         "DescribeStacks); a hand-made event's StackId names no real stack",
     )
-    local.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)")
+    local.add_argument(
+        "--region", action=_Once, help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)"
+    )
     local.add_argument(
         "--timeout",
+        action=_Once,
         type=_seconds(1, LAMBDA_MAX_TIMEOUT_S),
         default=LAMBDA_MAX_TIMEOUT_S,
         metavar="SECONDS",
         help=f"the Lambda timeout to simulate (default {LAMBDA_MAX_TIMEOUT_S}, as Lambda allows: 1 to 900)",
     )
-    local.add_argument("--function-name", default="ecs-teardown-local", help="the simulated function's name")
+    local.add_argument(
+        "--function-name", action=_Once, default="ecs-teardown-local", help="the simulated function's name"
+    )
     local.set_defaults(run=_run_invoke)
 
 

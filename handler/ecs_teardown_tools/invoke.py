@@ -10,17 +10,22 @@ import os
 import sys
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from .exits import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def load_event(path: str) -> dict[str, Any]:
     try:
-        with open(path) as handle:
+        with open(path, encoding="utf-8") as handle:  # JSON is UTF-8 (RFC 8259), whatever the locale
             event = json.load(handle)
     except OSError as error:
         raise UsageError(f"cannot read event file {path!r}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"event file {path!r} is not JSON: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+    except (ValueError, RecursionError) as error:  # JSONDecodeError; an int over Python's digit limit; deep nesting
         raise UsageError(f"event file {path!r} is not JSON: {error}") from None
     if not isinstance(event, dict):
         raise UsageError(f"event file {path!r} holds a {type(event).__name__}, not a CloudFormation event")
@@ -58,7 +63,7 @@ def invoke(args: argparse.Namespace) -> int:
 
     with AnswerEndpoint() as answers:
         answers.trust()  # this process only: SSL_CERT_FILE for the answer endpoint's own certificate
-        event["ResponseURL"] = answers.url(str(event.get("RequestId", "answer")))
+        event["ResponseURL"] = answers.url(quote(str(event.get("RequestId", "answer")), safe=""))  # any RequestId
         # The function's logs and metrics go to stderr; stdout carries only the answer, for pipelines.
         with contextlib.redirect_stdout(sys.stderr):
             queue = HandOverQueue()

@@ -1,9 +1,11 @@
 """What the command line's arguments name: services by name or ARN (an ARN's region is honoured: its services
-are torn down there; an ARN of another account is refused, since these credentials cannot reach it), or every
-service of a cluster."""
+are torn down there; an ARN of another account is refused, since these credentials cannot reach it, and so is one
+whose partition is not its region's), or every service of a cluster."""
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from ecs_teardown.aws.errors import error_code
@@ -14,19 +16,31 @@ from .exits import NotFoundError, UsageError
 Targets = dict[tuple[str, str], list[str]]  # (region, cluster name) -> service names
 
 
+class Unstated(str):
+    """A default, as opposed to what the user wrote: `--cluster` not given is the cluster 'default' but leaves each
+    service ARN its own cluster, while a `--cluster default` that was written refuses an ARN of another cluster."""
+
+
+DEFAULT_CLUSTER = Unstated("default")
+
+
 def resolve_targets(session: Any, endpoint_url: str | None, cluster: str, services: list[str]) -> Targets:
     default_region = str(session.region_name)
-    cluster_region, cluster_name = _cluster(cluster, default_region)
+    cluster_region, cluster_name = _cluster("--cluster", cluster, default_region)
+    cluster_is_arn = CLUSTER_ARN_RE.fullmatch(cluster) is not None
     targets: Targets = {}
     accounts: set[str] = set()
     for text in services:
         match = SERVICE_ARN_RE.fullmatch(text)
         if match:
+            _check_partition(f"--service {text}", match)
             accounts.add(match.group("account"))
             region = match.group("region")
             in_cluster = match.group("cluster") or cluster_name
-            if match.group("cluster") and cluster != "default" and in_cluster != cluster_name:
+            if not isinstance(cluster, Unstated) and in_cluster != cluster_name:
                 raise UsageError(f"--service {text}: its cluster is {in_cluster!r}, but --cluster is {cluster_name!r}")
+            if cluster_is_arn and region != cluster_region:
+                raise UsageError(f"--service {text}: its region is {region!r}, but --cluster is in {cluster_region!r}")
             targets.setdefault((region, in_cluster), []).append(match.group("name"))
         elif NAME_RE.fullmatch(text):
             targets.setdefault((cluster_region, cluster_name), []).append(text)
@@ -39,13 +53,37 @@ def resolve_targets(session: Any, endpoint_url: str | None, cluster: str, servic
     return targets
 
 
-def _cluster(cluster: str, default_region: str) -> tuple[str, str]:
+def _cluster(label: str, cluster: str, default_region: str) -> tuple[str, str]:
     match = CLUSTER_ARN_RE.fullmatch(cluster)
     if match:
+        _check_partition(f"{label} {cluster}", match)
         return match.group("region"), match.group("name")
     if not NAME_RE.fullmatch(cluster):
-        raise UsageError(f"--cluster {cluster!r} is neither a cluster name nor a cluster ARN")
+        raise UsageError(f"{label} {cluster!r} is neither a cluster name nor a cluster ARN")
     return default_region, cluster
+
+
+def _check_partition(label: str, arn: re.Match[str]) -> None:
+    """An ARN's partition is its region's: `arn:aws-cn:ecs:us-east-1:...` names nothing, and must never be taken for
+    the aws partition's service of the same name (as the custom resource refuses another partition than its own)."""
+    partition, region = arn.group("partition"), arn.group("region")
+    expected = _partition_of(region)
+    if expected is None:
+        raise UsageError(f"{label}: region {region!r} is in no AWS partition (botocore's endpoint data)")
+    if partition != expected:
+        raise UsageError(f"{label}: partition {partition!r} is not the partition of region {region!r} ({expected!r})")
+
+
+@functools.cache
+def _partition_of(region: str) -> str | None:
+    """The partition of a region, from botocore's endpoint data (its known regions, then each one's region regex)."""
+    import botocore.session
+    from botocore.exceptions import UnknownRegionError
+
+    try:
+        return str(botocore.session.get_session().get_partition_for_region(region))
+    except UnknownRegionError:
+        return None
 
 
 def _check_accounts(session: Any, endpoint_url: str | None, accounts: set[str]) -> None:
@@ -66,7 +104,7 @@ def cluster_services(session: Any, endpoint_url: str | None, cluster: str) -> Ta
     """Every service of a cluster (ListServices); a cluster that does not exist is an error."""
     from botocore.exceptions import ClientError
 
-    region, name = _cluster(cluster, str(session.region_name))
+    region, name = _cluster("cluster", cluster, str(session.region_name))
     match = CLUSTER_ARN_RE.fullmatch(cluster)
     _check_accounts(session, endpoint_url, {match.group("account")} if match else set())  # not ours: not a same name
     client = session.client("ecs", region_name=region, endpoint_url=endpoint_url)

@@ -380,3 +380,59 @@ def test_no_wait_is_done_once_the_delete_is_accepted(capsys):
     assert code == 0, out
     assert json.loads(out.splitlines()[-1])["done"] == 1
     assert any(json.loads(line).get("phase") == "delete-accepted" for line in out.splitlines())
+
+
+@pytest.mark.parametrize("cluster", [["--cluster", "default"], ["--cluster", "prod"]])
+def test_a_service_arn_of_another_cluster_than_the_given_one_is_refused(moto_url, capsys, cluster):
+    ecs = make_services(moto_url, "other", "web")
+    arn = "arn:aws:ecs:us-east-1:123456789012:service/other/web"
+    code, out, err = run(capsys, "services", *cluster, "--service", arn, "--endpoint-url", moto_url)
+    assert code == 2 and f"--service {arn}: its cluster is 'other', but --cluster is '{cluster[1]}'" in err, err
+    assert status(ecs, "other", "web") == "ACTIVE" and "gone" not in out
+    code, out, _ = run(capsys, "services", "--service", arn, "--endpoint-url", moto_url)  # no --cluster: the ARN's
+    assert code == 0, out
+    assert status(ecs, "other", "web") == "INACTIVE"
+
+
+def test_a_service_arn_of_another_region_than_the_cluster_arn_s_is_refused(moto_url, capsys):
+    ecs = make_services(moto_url, "prod", "web")
+    cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/prod"
+    for service in (
+        "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
+        "arn:aws:ecs:us-east-1:123456789012:service/web",
+    ):
+        code, out, err = run(capsys, "services", "--cluster", cluster, "--service", service, "--endpoint-url", moto_url)
+        assert code == 2, out
+        assert f"--service {service}: its region is 'us-east-1', but --cluster is in 'eu-west-1'" in err, err
+    assert status(ecs, "prod", "web") == "ACTIVE"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["services", "--service", "arn:aws-bogus:ecs:us-east-1:123456789012:service/prod/web"],
+        ["services", "--service", "arn:aws-cn:ecs:us-east-1:123456789012:service/prod/web"],
+        ["services", "--service", "arn:aws:ecs:cn-north-1:123456789012:service/prod/web"],
+        ["services", "--cluster", "arn:aws-bogus:ecs:us-east-1:123456789012:cluster/prod", "--service", "web"],
+        ["cluster", "arn:aws-bogus:ecs:us-east-1:123456789012:cluster/prod"],
+        ["cluster", "arn:aws-us-gov:ecs:us-east-1:123456789012:cluster/prod", "--dry-run"],
+    ],
+)
+def test_an_arn_whose_partition_is_not_its_region_s_is_refused(moto_url, capsys, argv):
+    ecs = make_services(moto_url, "prod", "web")  # the aws partition's service of the same name: left alone
+    code, out, err = run(capsys, *argv, "--endpoint-url", moto_url)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "is not the partition of region" in err and out == ""
+    assert status(ecs, "prod", "web") == "ACTIVE"
+
+
+def test_an_arn_of_a_region_no_partition_has_is_refused(moto_url, capsys):
+    code, out, err = run(
+        capsys,
+        "services",
+        "--service",
+        "arn:aws:ecs:xx-nowhere-1:123456789012:service/prod/web",
+        "--endpoint-url",
+        moto_url,
+    )
+    assert code == 2 and "region 'xx-nowhere-1' is in no AWS partition" in err and out == "", err

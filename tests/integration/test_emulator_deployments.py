@@ -301,4 +301,7 @@ def test_the_emulator_command_starts_web_with_a_rollout_in_progress() -> None:
         process.communicate(timeout=30)
 
     bad = subprocess.run([*command[:-1], "ghost=5"], env=env, capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "expected one of the cluster's services (web, api, worker, agent), got 'ghost'" in bad.stderr
+    assert (
+        bad.returncode == 2
+        and "expected one of the cluster's services (web, api, worker, agent), got 'ghost'" in bad.stderr
+    )

@@ -72,3 +72,20 @@ def test_invoke_exits_2_on_bad_usage(args: list[str]) -> None:
     done = invoke(*args)
     assert done.returncode == 2
     assert "ecs-teardown" in done.stderr or "usage" in done.stderr
+
+
+@pytest.mark.parametrize("request_id", ["a b", "x/../y?z#w%41", "ünïcode"])
+def test_invoke_answers_whatever_the_request_id(moto_url: str, tmp_path: Path, request_id: str) -> None:
+    """The local answer URL is built from the RequestId: any text, escaped, still gets the handler's answer."""
+    ecs = boto3.client("ecs", endpoint_url=moto_url)
+    ecs.create_cluster(clusterName="demo")
+    ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 64}])
+    ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web", desiredCount=2)
+    event = json.loads((ROOT / "events" / "delete.json").read_text())
+    event["RequestId"] = request_id
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    done = invoke(str(path), "--endpoint-url", moto_url, "--stack-status", "DELETE_IN_PROGRESS")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert (answer["Status"], answer["RequestId"]) == ("SUCCESS", request_id)
