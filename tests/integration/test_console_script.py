@@ -223,6 +223,15 @@ def as_from_a_terminal() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+def read_until_asked(process: subprocess.Popen[bytes], stream: Any) -> bytes:
+    """What the command wrote to `stream` until it asked its question (at most 30 s, or until it exits)."""
+    shown, deadline = b"", time.monotonic() + 30
+    while b"Only 'yes' goes ahead: " not in shown and time.monotonic() < deadline and process.poll() is None:
+        if select.select([stream], [], [], 0.2)[0]:
+            shown += os.read(stream.fileno(), 4096)
+    return shown
+
+
 def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(aws) -> None:
     """On a terminal a destructive run asks first; a real SIGINT while it waits for the answer is an interruption
     (130), not a failure, and nothing was written."""
@@ -238,10 +247,7 @@ def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(aws) -> None:
     )
     try:
         assert process.stdout is not None
-        shown, deadline = b"", time.monotonic() + 30
-        while b"Only 'yes' goes ahead: " not in shown and time.monotonic() < deadline and process.poll() is None:
-            if select.select([process.stdout], [], [], 0.2)[0]:
-                shown += os.read(process.stdout.fileno(), 4096)
+        shown = read_until_asked(process, process.stdout)
         assert shown.endswith(b"Tear down these 1 service(s)? Only 'yes' goes ahead: "), shown
         process.send_signal(signal.SIGINT)  # at once: also while it is between the prompt and the wait
         out, err = process.communicate(timeout=20)
@@ -605,10 +611,7 @@ def test_with_json_the_question_goes_to_stderr_and_stdout_stays_json(aws, answer
     )  # fmt: skip
     try:
         assert process.stderr is not None
-        asked, deadline = b"", time.monotonic() + 30
-        while b"Only 'yes' goes ahead: " not in asked and time.monotonic() < deadline and process.poll() is None:
-            if select.select([process.stderr], [], [], 0.2)[0]:
-                asked += os.read(process.stderr.fileno(), 4096)
+        asked = read_until_asked(process, process.stderr)
         assert asked == b"Tear down these 1 service(s)? Only 'yes' goes ahead: "
         os.write(primary, answer)
         out, err = process.communicate(timeout=60)
