@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 from ecs_teardown.core.model import MAX_DEREGISTRATION_DELAY_S, MAX_DRAIN_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S
 
-from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, to_stderr
 from .targets import DEFAULT_CLUSTER
 
 LAMBDA_MAX_TIMEOUT_S = 900  # Lambda's largest function timeout (Lambda API reference, CreateFunction: Timeout)
@@ -280,10 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except UsageError as error:
-        print(f"ecs-teardown: {error}", file=sys.stderr)
+        to_stderr(f"ecs-teardown: {error}")
         return EXIT_USAGE
     except KeyboardInterrupt:  # Ctrl-C before a teardown's first write (or during `invoke`): exit as interrupted
-        print("\necs-teardown: interrupted; run the same command again to resume (it re-reads ECS)", file=sys.stderr)
+        to_stderr("\necs-teardown: interrupted; run the same command again to resume (it re-reads ECS)")
         return EXIT_INTERRUPTED
     return code
 

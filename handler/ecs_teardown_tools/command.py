@@ -22,7 +22,7 @@ from ecs_teardown.aws.ecs import EcsGateway, make_ecs_client
 from ecs_teardown.core.model import MISSING, ForceMode, ServiceRef, TeardownRequest
 from ecs_teardown.core.ports import EcsCallError
 
-from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NotFoundError, UsageError
+from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NotFoundError, UsageError, to_stderr
 from .plan import plan
 from .targets import cluster_services, resolve_targets
 from .teardown import Options, Reporter, requests_for, stack_services, summarize, tear_down
@@ -62,7 +62,7 @@ def run(args: Any) -> int:
 
 def _fail(reporter: Reporter, message: str, code: int) -> int:
     """One line, no traceback: on stderr, and as a JSON object on stdout with --json."""
-    print(f"ecs-teardown: {message}", file=sys.stderr)
+    to_stderr(f"ecs-teardown: {message}")
     if reporter.as_json:
         reporter.emit({"event": "error", "message": message, "exit_code": code})
     return code
@@ -216,10 +216,7 @@ def _confirmed(args: Any, requests: list[TeardownRequest], gateway_for: GatewayF
         return True
     count = sum(len(request.services) for request in requests)
     if not sys.stdin.isatty():
-        print(
-            f"ecs-teardown: this would tear down {count} service(s); --yes is needed without a terminal",
-            file=sys.stderr,
-        )
+        to_stderr(f"ecs-teardown: this would tear down {count} service(s); --yes is needed without a terminal")
         return False
     plan(requests, gateway_for, reporter)
     # With --json, stdout is for JSON lines only: the question goes where the person is, stderr.
@@ -257,7 +254,7 @@ class _Interruptible:
                 self.command.reporter.stop()  # os._exit skips atexit: bring the cursor back first
                 os._exit(EXIT_INTERRUPTED)
             self.command.stop.set()
-            print("\necs-teardown: stopping: no further writes (Ctrl-C again to quit at once)", file=sys.stderr)
+            to_stderr("\necs-teardown: stopping: no further writes (Ctrl-C again to quit at once)")
 
         if threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGINT, on_interrupt)

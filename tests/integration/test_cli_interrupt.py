@@ -115,3 +115,38 @@ def test_ctrl_c_stops_a_local_invoke_where_it_is_and_exits_130() -> None:
     assert process.returncode == 130, err[-2000:]
     assert "ecs-teardown: interrupted" in err and "Traceback" not in err
     assert (web["status"], web["desiredCount"]) == ("ACTIVE", 0), "what it changed stays changed"
+
+
+def test_ctrl_c_after_the_reader_went_away_still_stops_and_exits_130() -> None:
+    """`ecs-teardown ... 2>&1 | head -1`, then Ctrl-C: stdout and stderr are the one pipe nobody reads any more.
+    The stop, its report and the exit code must not depend on a reader (they did: a BrokenPipeError on stderr)."""
+    with EmbeddedAws() as aws:
+        ecs: Any = boto3.client("ecs", endpoint_url=aws.url, region_name="us-east-1")
+        ecs.create_cluster(clusterName="prod")
+        ecs.register_task_definition(family="app", containerDefinitions=[{"name": "a", "image": "n", "memory": 64}])
+        ecs.create_service(cluster="prod", serviceName="web", taskDefinition="app", desiredCount=2)
+        aws.play("prod", "web", Timeline(task_stop_s=30, draining_s=1, tasks=2))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"AWS_REGION": "us-east-1"}
+        process = subprocess.Popen(
+            [str(SCRIPT), "services", "--cluster", "prod", "--service", "web", "--yes", "--endpoint-url", aws.url],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=sigint_as_from_a_terminal,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline()
+            process.stdout.close()  # `head -1` is done
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not aws.timed.writes:
+                time.sleep(0.1)
+            assert aws.timed.writes, "the run is under way"
+            time.sleep(0.5)  # a line or two more goes to the closed pipe
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        web = ecs.describe_services(cluster="prod", services=["web"])["services"][0]
+    assert code == 130
+    assert web["status"] == "ACTIVE", "stopped before its delete"
