@@ -26,10 +26,9 @@ DEFAULT_CLUSTER = Unstated("default")
 
 def resolve_targets(session: Any, endpoint_url: str | None, cluster: str, services: list[str]) -> Targets:
     default_region = str(session.region_name)
-    cluster_region, cluster_name = _cluster("--cluster", cluster, default_region)
-    cluster_is_arn = CLUSTER_ARN_RE.fullmatch(cluster) is not None
+    cluster_region, cluster_name, cluster_account = _cluster("--cluster", cluster, default_region)
     targets: Targets = {}
-    accounts: set[str] = set()
+    accounts: set[str] = {cluster_account} if cluster_account else set()
     for text in services:
         match = SERVICE_ARN_RE.fullmatch(text)
         if match:
@@ -39,28 +38,26 @@ def resolve_targets(session: Any, endpoint_url: str | None, cluster: str, servic
             in_cluster = match.group("cluster") or cluster_name
             if not isinstance(cluster, Unstated) and in_cluster != cluster_name:
                 raise UsageError(f"--service {text}: its cluster is {in_cluster!r}, but --cluster is {cluster_name!r}")
-            if cluster_is_arn and region != cluster_region:
+            if cluster_account and region != cluster_region:  # --cluster is an ARN: its region is stated
                 raise UsageError(f"--service {text}: its region is {region!r}, but --cluster is in {cluster_region!r}")
             targets.setdefault((region, in_cluster), []).append(match.group("name"))
         elif NAME_RE.fullmatch(text):
             targets.setdefault((cluster_region, cluster_name), []).append(text)
         else:
             raise UsageError(f"--service {text!r} is neither a service name nor a service ARN")
-    match = CLUSTER_ARN_RE.fullmatch(cluster)
-    if match:
-        accounts.add(match.group("account"))
     _check_accounts(session, endpoint_url, accounts)
     return targets
 
 
-def _cluster(label: str, cluster: str, default_region: str) -> tuple[str, str]:
+def _cluster(label: str, cluster: str, default_region: str) -> tuple[str, str, str | None]:
+    """(region, name, account): an ARN's own, or a name's in the default region (no account stated)."""
     match = CLUSTER_ARN_RE.fullmatch(cluster)
     if match:
         _check_partition(f"{label} {cluster}", match)
-        return match.group("region"), match.group("name")
+        return match.group("region"), match.group("name"), match.group("account")
     if not NAME_RE.fullmatch(cluster):
         raise UsageError(f"{label} {cluster!r} is neither a cluster name nor a cluster ARN")
-    return default_region, cluster
+    return default_region, cluster, None
 
 
 def _check_partition(label: str, arn: re.Match[str]) -> None:
@@ -104,9 +101,8 @@ def cluster_services(session: Any, endpoint_url: str | None, cluster: str) -> Ta
     """Every service of a cluster (ListServices); a cluster that does not exist is an error."""
     from botocore.exceptions import ClientError
 
-    region, name = _cluster("cluster", cluster, str(session.region_name))
-    match = CLUSTER_ARN_RE.fullmatch(cluster)
-    _check_accounts(session, endpoint_url, {match.group("account")} if match else set())  # not ours: not a same name
+    region, name, account = _cluster("cluster", cluster, str(session.region_name))
+    _check_accounts(session, endpoint_url, {account} if account else set())  # not ours: not a same name here
     client = session.client("ecs", region_name=region, endpoint_url=endpoint_url)
     names: list[str] = []
     try:

@@ -8,7 +8,6 @@ a live table on a terminal, one line per step otherwise, one JSON object per lin
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from ecs_teardown.core.machine import Outcome
 from ecs_teardown.core.model import MAX_SERVICES, ForceMode, TeardownRequest
 from ecs_teardown.core.restore import restore_each
 
-from .exits import EXIT_FAILED, EXIT_OK, UsageError
+from .exits import EXIT_FAILED, EXIT_OK, UsageError, write_through
 from .gate import StopGate, StoppedError
 
 JSON_SCHEMA_VERSION = 1  # of the --json output (README: "JSON output"); bumped when a field changes meaning
@@ -110,7 +109,6 @@ class Reporter:
 
     def __init__(self, out: IO[str], as_json: bool, live: bool) -> None:
         self.out, self.as_json, self.live = out, as_json, live and not as_json
-        self.closed = False  # the reader of `out` went away
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self.width = 0  # of the service column, so the plain lines' columns line up
@@ -150,18 +148,9 @@ class Reporter:
         self._write(text + "\n")
 
     def _write(self, text: str) -> None:
-        """A reader that went away (`| head -1`) ends the output, not the teardown: the services still go (or are
-        put back), and the exit code still says which. Later writes, the interpreter's last flush included, go to
-        /dev/null instead of raising BrokenPipeError from a teardown thread."""
+        """From several threads; a reader that went away ends the output, not the teardown (write_through)."""
         with self._lock:
-            if self.closed:
-                return
-            try:
-                self.out.write(text)
-                self.out.flush()
-            except BrokenPipeError:
-                self.closed = True
-                os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
+            write_through(self.out, text)
 
     def stop(self) -> None:
         """End the live table, if any, leaving its last state on screen."""
